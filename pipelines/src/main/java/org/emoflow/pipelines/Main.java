@@ -1,7 +1,85 @@
 package org.emoflow.pipelines;
 
+import java.io.PrintStream;
+import java.util.List;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.emoflow.pipelines.cli.Command;
+import org.emoflow.pipelines.cli.CommandLine;
+import org.emoflow.pipelines.cli.InvalidOptionException;
+
+/** {@code ./emoflow <command> [options]}: exit 0 on success, 2 on a bad option, 1 on a failure. */
 public final class Main {
+  public static final int OK = 0;
+  public static final int FAILED = 1;
+  public static final int BAD_OPTION = 2;
+
+  private static final List<Command<?>> COMMANDS = List.of();
+
+  private Main() {}
+
   public static void main(String[] args) {
-    System.out.println("emoflow");
+    System.exit(run(args, System.out, System.err));
+  }
+
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length == 0 || args[0].equals("--help") || args[0].equals("help")) {
+      printCommands(out);
+      return args.length == 0 ? BAD_OPTION : OK;
+    }
+    Command<?> command = COMMANDS.stream().filter(c -> c.name().equals(args[0])).findFirst().orElse(null);
+    if (command == null) {
+      err.println("emoflow: unknown command '" + args[0] + "' (./emoflow --help lists them)");
+      return BAD_OPTION;
+    }
+    String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+    if (CommandLine.wantsHelp(rest)) {
+      CommandLine.printHelp(command, out);
+      return OK;
+    }
+    return execute(command, rest, err);
+  }
+
+  private static <O extends PipelineOptions> int execute(Command<O> command, String[] args, PrintStream err) {
+    O options;
+    try {
+      options = CommandLine.parse(args, command.optionsClass());
+      command.validate(options);
+    } catch (InvalidOptionException e) {
+      err.println("emoflow " + command.name() + ": " + e.getMessage());
+      return BAD_OPTION;
+    }
+    try {
+      return command.run(options);
+    } catch (InvalidOptionException e) {
+      // Some checks need the inputs (a data directory's layout, a config file); still before any work.
+      err.println("emoflow " + command.name() + ": " + e.getMessage());
+      return BAD_OPTION;
+    } catch (Exception e) {
+      err.println("emoflow " + command.name() + ": failed: " + describe(e));
+      if (System.getenv("EMOFLOW_DEBUG") != null) {
+        e.printStackTrace(err);
+      }
+      return FAILED;
+    }
+  }
+
+  /** The innermost cause usually names the file or record at fault; keep the outer context too. */
+  private static String describe(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String outer = String.valueOf(e.getMessage());
+    String inner = root == e ? "" : String.valueOf(root.getMessage());
+    return inner.isEmpty() || outer.contains(inner) ? outer : outer + " (caused by: " + inner + ")";
+  }
+
+  private static void printCommands(PrintStream out) {
+    out.println("usage: ./emoflow <command> [--name=value ...]   (./emoflow <command> --help for its options)");
+    out.println();
+    out.println("Commands:");
+    for (Command<?> command : COMMANDS) {
+      out.printf("  %-16s %s%n", command.name(), command.summary());
+    }
   }
 }

@@ -1,0 +1,253 @@
+package org.emoflow.model.checkpoint;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.emoflow.model.ModelConfig;
+import org.emoflow.model.io.AtomicFiles;
+import org.emoflow.model.nn.LanguageModel;
+import org.emoflow.model.nn.Parameters;
+import org.emoflow.model.train.AdamW;
+
+/**
+ * A checkpoint is a directory {@code step-NNNNNNNN/} holding {@code model.safetensors}, {@code
+ * config.json}, {@code optimizer.safetensors} ({@code exp_avg.NAME}, {@code exp_avg_sq.NAME}), {@code
+ * trainer.json} and {@code checksums.sha256} (sha256sum format, so {@code sha256sum -c} checks it too).
+ * It is built in a temporary directory and renamed into place, so one that exists is complete; its
+ * checksums are verified before anything in it is loaded.
+ */
+public final class Checkpoints {
+  public static final String MODEL = "model.safetensors";
+  public static final String OPTIMIZER = "optimizer.safetensors";
+  public static final String CONFIG = "config.json";
+  public static final String TRAINER = "trainer.json";
+  public static final String CHECKSUMS = "checksums.sha256";
+  private static final Pattern STEP_DIR = Pattern.compile("step-(\\d+)");
+
+  private final Path directory;
+
+  public Checkpoints(Path directory) {
+    this.directory = directory;
+  }
+
+  public Path directory() {
+    return directory;
+  }
+
+  public static String nameFor(long step) {
+    return String.format("step-%08d", step);
+  }
+
+  /** Writes a complete checkpoint for this step, then keeps only the newest {@code keep}. */
+  public Path save(LanguageModel model, AdamW optimizer, TrainerState state, int keep) throws IOException {
+    Path target = directory.resolve(nameFor(state.step()));
+    Files.createDirectories(directory);
+    AtomicFiles.write(target, temporary -> {
+      Files.createDirectories(temporary);
+      writeModel(temporary, model, Map.of("step", Long.toString(state.step())));
+      writeOptimizer(temporary.resolve(OPTIMIZER), model.parameters(), optimizer);
+      Files.writeString(temporary.resolve(TRAINER), state.toJson(), StandardCharsets.UTF_8);
+      writeChecksums(temporary);
+    });
+    prune(keep);
+    return target;
+  }
+
+  /** model.safetensors + config.json + checksums: a self-contained model directory (also used by exports). */
+  public static void writeModel(Path dir, LanguageModel model, Map<String, String> metadata) throws IOException {
+    List<Safetensors.Tensor> tensors = new ArrayList<>();
+    for (Parameters.Parameter p : model.parameters().all()) {
+      tensors.add(tensor(p.name(), p.array()));
+    }
+    Map<String, String> meta = new LinkedHashMap<>(metadata);
+    meta.put("format", "pt");
+    Safetensors.write(dir.resolve(MODEL), meta, tensors);
+    Files.writeString(dir.resolve(CONFIG), model.config().toJson(), StandardCharsets.UTF_8);
+  }
+
+  private static void writeOptimizer(Path file, Parameters parameters, AdamW optimizer) throws IOException {
+    List<Safetensors.Tensor> tensors = new ArrayList<>();
+    for (Parameters.Parameter p : parameters.all()) {
+      tensors.add(tensor("exp_avg." + p.name(), optimizer.firstMoments().get(p.name())));
+      tensors.add(tensor("exp_avg_sq." + p.name(), optimizer.secondMoments().get(p.name())));
+    }
+    Safetensors.write(file, Map.of("optimizer_updates", Long.toString(optimizer.updates())), tensors);
+  }
+
+  private static Safetensors.Tensor tensor(String name, NDArray array) {
+    ByteBuffer data = array.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    return new Safetensors.Tensor(name, array.getShape().getShape(), data);
+  }
+
+  public static void writeChecksums(Path dir) throws IOException {
+    StringBuilder lines = new StringBuilder();
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+        if (!file.getFileName().toString().equals(CHECKSUMS)) {
+          lines.append(sha256(file)).append("  ").append(file.getFileName()).append('\n');
+        }
+      }
+    }
+    Files.writeString(dir.resolve(CHECKSUMS), lines.toString(), StandardCharsets.UTF_8);
+  }
+
+  /** Throws {@link CorruptCheckpointException} naming the file when anything is missing or altered. */
+  public static void verify(Path dir) throws IOException {
+    Path sums = dir.resolve(CHECKSUMS);
+    if (!Files.isRegularFile(sums)) {
+      throw new CorruptCheckpointException(dir + ": no " + CHECKSUMS + " (incomplete checkpoint)");
+    }
+    List<String> lines = Files.readAllLines(sums, StandardCharsets.UTF_8);
+    if (lines.isEmpty()) {
+      throw new CorruptCheckpointException(sums + " is empty");
+    }
+    for (String line : lines) {
+      String[] parts = line.split("  ", 2);
+      if (parts.length != 2) {
+        throw new CorruptCheckpointException(sums + ": malformed line '" + line + "'");
+      }
+      Path file = dir.resolve(parts[1]);
+      if (!Files.isRegularFile(file)) {
+        throw new CorruptCheckpointException(file + " is missing");
+      }
+      String actual = sha256(file);
+      if (!actual.equals(parts[0])) {
+        throw new CorruptCheckpointException(
+            file + " fails its checksum (expected " + parts[0] + ", found " + actual + "): corrupt or truncated");
+      }
+    }
+  }
+
+  public static String sha256(Path file) throws IOException {
+    try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+      MessageDigest digest = ((DigestInputStream) in).getMessageDigest();
+      in.transferTo(java.io.OutputStream.nullOutputStream());
+      return HexFormat.of().formatHex(digest.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Checkpoint directories, oldest first. */
+  public List<Path> list() throws IOException {
+    if (!Files.isDirectory(directory)) {
+      return List.of();
+    }
+    try (Stream<Path> dirs = Files.list(directory)) {
+      return dirs.filter(p -> STEP_DIR.matcher(p.getFileName().toString()).matches())
+          .sorted()
+          .toList();
+    }
+  }
+
+  /** The newest checkpoint that verifies; each corrupt newer one is reported by name and passed over. */
+  public Optional<Path> latestValid(Consumer<String> warnings) throws IOException {
+    List<Path> all = new ArrayList<>(list());
+    for (int i = all.size() - 1; i >= 0; i--) {
+      try {
+        verify(all.get(i));
+        return Optional.of(all.get(i));
+      } catch (CorruptCheckpointException e) {
+        warnings.accept("skipping corrupt checkpoint: " + e.getMessage());
+      }
+    }
+    return Optional.empty();
+  }
+
+  private void prune(int keep) throws IOException {
+    List<Path> all = list();
+    for (int i = 0; i < all.size() - keep; i++) {
+      AtomicFiles.deleteRecursively(all.get(i));
+    }
+  }
+
+  public static long stepOf(Path checkpoint) {
+    Matcher m = STEP_DIR.matcher(checkpoint.getFileName().toString());
+    if (!m.matches()) {
+      throw new IllegalArgumentException(checkpoint + " is not a checkpoint directory (step-NNNNNNNN)");
+    }
+    return Long.parseLong(m.group(1));
+  }
+
+  public static ModelConfig readConfig(Path dir) throws IOException {
+    Path file = dir.resolve(CONFIG);
+    if (!Files.isRegularFile(file)) {
+      throw new CorruptCheckpointException(dir + " has no " + CONFIG);
+    }
+    return ModelConfig.fromJson(Files.readString(file, StandardCharsets.UTF_8));
+  }
+
+  public static TrainerState readState(Path dir) throws IOException {
+    return TrainerState.fromJson(Files.readString(dir.resolve(TRAINER), StandardCharsets.UTF_8));
+  }
+
+  /** Verifies, then builds the model its config.json describes and fills it with its weights. */
+  public static LanguageModel loadModel(Path dir, NDManager manager) throws IOException {
+    verify(dir);
+    ModelConfig config = readConfig(dir);
+    LanguageModel model = new LanguageModel(config, manager, 0);
+    try {
+      loadWeights(dir.resolve(MODEL), model.parameters(), "");
+    } catch (IOException | RuntimeException e) {
+      model.close();
+      throw e;
+    }
+    return model;
+  }
+
+  public static void loadOptimizer(Path dir, Parameters parameters, AdamW optimizer) throws IOException {
+    try (Safetensors.Reader reader = Safetensors.open(dir.resolve(OPTIMIZER))) {
+      for (Parameters.Parameter p : parameters.all()) {
+        copy(reader, "exp_avg." + p.name(), optimizer.firstMoments().get(p.name()));
+        copy(reader, "exp_avg_sq." + p.name(), optimizer.secondMoments().get(p.name()));
+      }
+      optimizer.restore(Long.parseLong(reader.metadata().getOrDefault("optimizer_updates", "0")));
+    }
+  }
+
+  public static void loadWeights(Path file, Parameters parameters, String prefix) throws IOException {
+    try (Safetensors.Reader reader = Safetensors.open(file)) {
+      for (Parameters.Parameter p : parameters.all()) {
+        copy(reader, prefix + p.name(), p.array());
+      }
+      if (reader.names().size() != parameters.all().size()) {
+        throw new CorruptCheckpointException(
+            file + " holds " + reader.names().size() + " tensors, the model has " + parameters.all().size());
+      }
+    }
+  }
+
+  private static void copy(Safetensors.Reader reader, String name, NDArray into) throws IOException {
+    long[] shape = reader.shape(name);
+    if (!Arrays.equals(shape, into.getShape().getShape())) {
+      throw new CorruptCheckpointException("tensor " + name + " has shape " + new Shape(shape)
+          + ", the model expects " + into.getShape());
+    }
+    NDArray loaded = into.getManager().create(reader.read(name), into.getShape(), DataType.FLOAT32);
+    try (loaded) {
+      into.set(loaded.toByteBuffer());
+    }
+  }
+}

@@ -1,0 +1,117 @@
+package org.emoflow.model.data;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.emoflow.model.io.ParquetFiles;
+import org.emoflow.schemas.TrainingSequence;
+
+/**
+ * A directory written by {@code ./emoflow prepare}: manifest.json plus sequences/split=train|validation.
+ * Opening one checks the layout, so a wrong directory is refused before any work.
+ */
+public final class PreparedDataset {
+  public static final String TRAIN = "train";
+  public static final String VALIDATION = "validation";
+
+  private final Path root;
+  private final JsonNode manifest;
+
+  private PreparedDataset(Path root, JsonNode manifest) {
+    this.root = root;
+    this.manifest = manifest;
+  }
+
+  public static PreparedDataset open(Path root) throws IOException {
+    Path manifestFile = root.resolve("manifest.json");
+    if (!Files.isDirectory(root)) {
+      throw new InvalidDatasetException(root + " is not a directory");
+    }
+    if (!Files.isRegularFile(manifestFile)) {
+      throw new InvalidDatasetException(
+          root + " has no manifest.json: not a complete `./emoflow prepare` output");
+    }
+    JsonNode manifest = new ObjectMapper().readTree(manifestFile.toFile());
+    for (String field : List.of("vocab_size", "eos_id", "pad_id", "seq_len", "tokenizer")) {
+      if (manifest.path("settings").path(field).isMissingNode()) {
+        throw new InvalidDatasetException(manifestFile + " lacks settings." + field);
+      }
+    }
+    PreparedDataset dataset = new PreparedDataset(root, manifest);
+    if (dataset.files(TRAIN).isEmpty()) {
+      throw new InvalidDatasetException(root + " has no Parquet files under sequences/split=train");
+    }
+    return dataset;
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  public JsonNode manifest() {
+    return manifest;
+  }
+
+  public int vocabSize() {
+    return manifest.path("settings").path("vocab_size").asInt();
+  }
+
+  public int eosId() {
+    return manifest.path("settings").path("eos_id").asInt();
+  }
+
+  public int seqLen() {
+    return manifest.path("settings").path("seq_len").asInt();
+  }
+
+  public String tokenizer() {
+    return manifest.path("settings").path("tokenizer").asText();
+  }
+
+  public List<String> domains() {
+    List<String> domains = new ArrayList<>();
+    manifest.path("domains").fieldNames().forEachRemaining(domains::add);
+    return domains;
+  }
+
+  public List<Path> files(String split) throws IOException {
+    return ParquetFiles.list(root.resolve("sequences").resolve("split=" + split));
+  }
+
+  /** Up to {@code limit} rows of a split in file order (validation sets are read whole, they are small). */
+  public List<PackedSequence> read(String split, int limit) throws IOException {
+    List<PackedSequence> rows = new ArrayList<>();
+    for (Path file : files(split)) {
+      try (var reader = ParquetFiles.<TrainingSequence>reader(file)) {
+        for (TrainingSequence row = reader.read(); row != null && rows.size() < limit; row = reader.read()) {
+          rows.add(toPacked(row));
+        }
+      }
+      if (rows.size() >= limit) {
+        break;
+      }
+    }
+    return rows;
+  }
+
+  public static PackedSequence toPacked(TrainingSequence row) {
+    return new PackedSequence(
+        toInts(row.getTokens()),
+        toInts(row.getSegmentLengths()),
+        row.getDocIds().toArray(String[]::new),
+        toInts(row.getDocOffsets()),
+        row.getDomains().toArray(String[]::new));
+  }
+
+  private static int[] toInts(List<Integer> values) {
+    int[] out = new int[values.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = values.get(i);
+    }
+    return out;
+  }
+}

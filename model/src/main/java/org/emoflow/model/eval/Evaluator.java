@@ -1,0 +1,84 @@
+package org.emoflow.model.eval;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.emoflow.model.RouterKind;
+import org.emoflow.model.data.PackedBatch;
+import org.emoflow.model.data.PackedSequence;
+import org.emoflow.model.nn.BatchTensors;
+import org.emoflow.model.nn.ExpertRestriction;
+import org.emoflow.model.nn.ForwardContext;
+import org.emoflow.model.nn.LanguageModel;
+import org.emoflow.model.nn.PoolSizes;
+
+/**
+ * Held-out language-modelling loss per domain (nats per scored token) and bits per byte
+ * (sum of token losses / (UTF-8 bytes of the scored tokens * ln 2)).
+ */
+public final class Evaluator {
+  public static final String ALL = "all";
+
+  /** Sums for one domain; {@code bytes} is 0 when no byte table was given. */
+  public record DomainLoss(String domain, double nats, long tokens, long bytes) {
+    public double loss() {
+      return tokens == 0 ? Double.NaN : nats / tokens;
+    }
+
+    public double bitsPerByte() {
+      return bytes == 0 ? Double.NaN : nats / (bytes * Math.log(2));
+    }
+
+    DomainLoss plus(double moreNats, long moreTokens, long moreBytes) {
+      return new DomainLoss(domain, nats + moreNats, tokens + moreTokens, bytes + moreBytes);
+    }
+  }
+
+  private Evaluator() {}
+
+  /**
+   * @param restriction kept experts per layer, or null for the full model
+   * @param tokenBytes UTF-8 length of each token id, or null to skip bits per byte
+   * @return per domain, plus {@link #ALL}
+   */
+  public static Map<String, DomainLoss> evaluate(
+      LanguageModel model, List<PackedSequence> rows, int batchSize, ExpertRestriction restriction, int[] tokenBytes) {
+    Map<String, DomainLoss> byDomain = new TreeMap<>();
+    for (int start = 0; start < rows.size(); start += batchSize) {
+      PackedBatch batch = new PackedBatch(rows.subList(start, Math.min(rows.size(), start + batchSize)));
+      float[] logProbabilities = targetLogProbabilities(model, batch, restriction);
+      for (int t = 0; t < batch.totalTokens(); t++) {
+        if (batch.scored[t] == 0f) {
+          continue;
+        }
+        String domain = batch.segmentDomains[(int) batch.segmentOfToken[t]];
+        long bytes = tokenBytes == null ? 0 : tokenBytes[(int) batch.targets[t]];
+        double nats = -logProbabilities[t];
+        byDomain.merge(domain, new DomainLoss(domain, nats, 1, bytes), (a, b) -> a.plus(b.nats(), 1, b.bytes()));
+        byDomain.merge(ALL, new DomainLoss(ALL, nats, 1, bytes), (a, b) -> a.plus(b.nats(), 1, b.bytes()));
+      }
+    }
+    return byDomain;
+  }
+
+  /** One forward pass without gradients; EMO uses its evaluation pool (or none). */
+  public static float[] targetLogProbabilities(LanguageModel model, PackedBatch batch, ExpertRestriction restriction) {
+    try (NDManager manager = model.manager().newSubManager()) {
+      ForwardContext context = context(model, batch, manager, restriction, false);
+      NDArray hidden = model.hidden(context);
+      return model.targetLogProbabilities(hidden, context.batch).toFloatArray();
+    }
+  }
+
+  public static ForwardContext context(
+      LanguageModel model, PackedBatch batch, NDManager manager, ExpertRestriction restriction, boolean outputNorms) {
+    var config = model.config();
+    BatchTensors tensors = new BatchTensors(batch, manager, config.intraDocumentMask());
+    PoolSizes pools = config.router() == RouterKind.EMO && config.evalPool() > 0
+        ? PoolSizes.fixed(config, batch.segments, config.evalPool())
+        : null;
+    return new ForwardContext(tensors, config.layers(), pools, restriction, outputNorms);
+  }
+}

@@ -1,0 +1,96 @@
+package org.emoflow.model.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import org.emoflow.model.ModelConfig;
+
+/**
+ * Decoder-only transformer whose every feed-forward is an MoE layer (or, for the dense baseline, one
+ * FFN). Untied input and output embeddings; a final RMSNorm before the output projection.
+ *
+ * <p>Tensor names: {@code embed.weight}, {@code blocks.{l}.attn_norm.weight}, {@code
+ * blocks.{l}.attn.{q,k,v,o}_proj.weight}, {@code blocks.{l}.ffn_norm.weight}, {@code
+ * blocks.{l}.moe.router.weight} [E-1, d], {@code blocks.{l}.moe.experts.{i}.{gate,up,down}_proj.weight},
+ * {@code blocks.{l}.moe.shared_expert.{gate,up,down}_proj.weight} (dense: {@code blocks.{l}.ffn.*}),
+ * {@code final_norm.weight}, {@code lm_head.weight} [V, d].
+ */
+public final class LanguageModel implements AutoCloseable {
+  private final ModelConfig config;
+  private final NDManager manager;
+  private final Parameters parameters;
+  private final NDArray embedding;
+  private final List<Block> blocks = new ArrayList<>();
+  private final RmsNorm finalNorm;
+  private final NDArray head;
+  private final Rotary rotary;
+
+  /** Builds the model with freshly initialised weights: normal(0, init_std), output projections scaled by 1/sqrt(2 layers). */
+  public LanguageModel(ModelConfig config, NDManager parent, long seed) {
+    this.config = config;
+    this.manager = parent.newSubManager();
+    this.parameters = new Parameters(manager, seed);
+    double std = config.initStd();
+    double outStd = std / Math.sqrt(2.0 * config.layers());
+    int d = config.dModel();
+    embedding = parameters.normal("embed.weight", new Shape(config.vocabSize(), d), std, false);
+    for (int l = 0; l < config.layers(); l++) {
+      String name = "blocks." + l;
+      FeedForward feedForward = config.router().isMoe()
+          ? new MoeLayer(parameters, name + ".moe", l, config, std, outStd)
+          : new DenseFeedForward(new SwiGlu(parameters, name + ".ffn", d, config.denseHidden(), std, outStd));
+      blocks.add(new Block(
+          new RmsNorm(parameters, name + ".attn_norm", d, config.normEps()),
+          new Attention(parameters, name + ".attn", d, config.heads(), std, outStd),
+          new RmsNorm(parameters, name + ".ffn_norm", d, config.normEps()),
+          feedForward));
+    }
+    finalNorm = new RmsNorm(parameters, "final_norm", d, config.normEps());
+    head = parameters.normal("lm_head.weight", new Shape(config.vocabSize(), d), std, true);
+    rotary = new Rotary(config.headDim(), config.ropeTheta());
+  }
+
+  public ModelConfig config() {
+    return config;
+  }
+
+  public Parameters parameters() {
+    return parameters;
+  }
+
+  public NDManager manager() {
+    return manager;
+  }
+
+  /** The final normalised hidden states, [T, d]. */
+  public NDArray hidden(ForwardContext context) {
+    BatchTensors batch = context.batch;
+    long b = batch.host.batch;
+    long l = batch.host.length;
+    NDArray x = embedding.get(batch.manager, new NDIndex("{}", batch.tokens)).reshape(b, l, config.dModel());
+    Rotary.Tables tables = rotary.tables(batch.positions);
+    for (Block block : blocks) {
+      x = block.forward(x, tables, context);
+    }
+    return finalNorm.forward(x).reshape(b * l, config.dModel());
+  }
+
+  /** [T, V]. */
+  public NDArray logits(NDArray hidden) {
+    return Linear.apply(hidden, head);
+  }
+
+  /** log p(target) for every token, [T]; 0 where the target is not scored. */
+  public NDArray targetLogProbabilities(NDArray hidden, BatchTensors batch) {
+    NDArray logProbabilities = logits(hidden).logSoftmax(-1);
+    return logProbabilities.gather(batch.targets.expandDims(1), 1).squeeze(1).mul(batch.scored);
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

@@ -1,0 +1,24 @@
+package org.emoflow.model.nn;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * What one MoE layer decided in one forward pass.
+ *
+ * @param probabilities [T, E-1] the distribution top-k was taken from (for EMO, renormalised over the
+ *     pool); differentiable, it feeds the load-balancing loss
+ * @param logSumExp [T] log-sum-exp of the (pool-masked) router logits; feeds the z-loss
+ * @param topExperts host copy of the chosen routed experts, [T * k], token-major
+ * @param topWeights [T, k] the gate values of the chosen experts (not renormalised over the k)
+ * @param assignments per routed expert, how many real (non-padding) tokens chose it
+ * @param pool [S, E-1] boolean pool membership per segment, or null without a pool
+ * @param expertOutputNorms [T, k] L2 norm of each chosen expert's output, or null when not asked for
+ */
+public record LayerRouting(
+    NDArray probabilities,
+    NDArray logSumExp,
+    long[] topExperts,
+    NDArray topWeights,
+    long[] assignments,
+    NDArray pool,
+    NDArray expertOutputNorms) {}
