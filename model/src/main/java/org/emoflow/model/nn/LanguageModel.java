@@ -2,8 +2,8 @@ package org.emoflow.model.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
 import java.util.ArrayList;
 import java.util.List;
 import org.emoflow.model.ModelConfig;
@@ -70,7 +70,9 @@ public final class LanguageModel implements AutoCloseable {
     BatchTensors batch = context.batch;
     long b = batch.host.batch;
     long l = batch.host.length;
-    NDArray x = embedding.get(batch.manager, new NDIndex("{}", batch.tokens)).reshape(b, l, config.dModel());
+    // torch.embedding, not an indexed read: its backward accumulates repeated ids deterministically.
+    NDArray x = batch.tokens.getNDArrayInternal().embedding(batch.tokens, embedding, SparseFormat.DENSE)
+        .singletonOrThrow().reshape(b, l, config.dModel());
     Rotary.Tables tables = rotary.tables(batch.positions);
     for (Block block : blocks) {
       x = block.forward(x, tables, context);
