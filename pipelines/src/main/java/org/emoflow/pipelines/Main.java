@@ -13,7 +13,9 @@ public final class Main {
   public static final int FAILED = 1;
   public static final int BAD_OPTION = 2;
 
-  private static final List<Command<?>> COMMANDS = List.of();
+  private static final List<Command<?>> COMMANDS = List.of(
+      new org.emoflow.pipelines.sample.SampleCorpusCommand(),
+      new org.emoflow.pipelines.prepare.PreparePipeline());
 
   private Main() {}
 

@@ -36,7 +36,7 @@ public final class ParquetFiles {
   }
 
   public static <T> ParquetReader<T> reader(Path file) throws IOException {
-    return AvroParquetReader.<T>builder(new LocalInputFile(file))
+    return AvroParquetReader.<T>builder(ChannelInputFile.local(file))
         .withDataModel(SpecificData.get())
         .withConf(new Configuration(false))
         .build();

@@ -4,38 +4,55 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.apache.parquet.io.InputFile;
 import org.apache.parquet.io.SeekableInputStream;
 
-/** A Parquet {@link InputFile} over a local path, without Hadoop's file systems. */
-public final class LocalInputFile implements InputFile {
-  private final Path path;
+/**
+ * A Parquet {@link InputFile} over anything that opens as a seekable channel (a local path, a Beam
+ * file), without Hadoop's file systems.
+ */
+public final class ChannelInputFile implements InputFile {
+  /** Opens a fresh channel positioned at 0. */
+  public interface Opener {
+    SeekableByteChannel open() throws IOException;
+  }
 
-  public LocalInputFile(Path path) {
-    this.path = path;
+  private final Opener opener;
+  private final String name;
+
+  public ChannelInputFile(Opener opener, String name) {
+    this.opener = opener;
+    this.name = name;
+  }
+
+  public static ChannelInputFile local(Path path) {
+    return new ChannelInputFile(() -> FileChannel.open(path, StandardOpenOption.READ), path.toString());
   }
 
   @Override
   public long getLength() throws IOException {
-    return java.nio.file.Files.size(path);
+    try (SeekableByteChannel channel = opener.open()) {
+      return channel.size();
+    }
   }
 
   @Override
   public SeekableInputStream newStream() throws IOException {
-    return new ChannelStream(FileChannel.open(path, StandardOpenOption.READ));
+    return new ChannelStream(opener.open());
   }
 
   @Override
   public String toString() {
-    return path.toString();
+    return name;
   }
 
   private static final class ChannelStream extends SeekableInputStream {
-    private final FileChannel channel;
+    private final SeekableByteChannel channel;
 
-    ChannelStream(FileChannel channel) {
+    ChannelStream(SeekableByteChannel channel) {
       this.channel = channel;
     }
 

@@ -1,0 +1,50 @@
+package org.emoflow.model.data.packing;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.emoflow.model.data.PackedSequence;
+
+/** Accumulates pieces of documents into one row of L tokens; the rest is padding. */
+final class RowBuilder {
+  private final int[] tokens;
+  private final int padId;
+  private final List<Integer> lengths = new ArrayList<>();
+  private final List<String> docIds = new ArrayList<>();
+  private final List<Integer> offsets = new ArrayList<>();
+  private final List<String> domains = new ArrayList<>();
+  private int used;
+
+  RowBuilder(int seqLen, int padId) {
+    this.tokens = new int[seqLen];
+    this.padId = padId;
+  }
+
+  int remaining() {
+    return tokens.length - used;
+  }
+
+  boolean isEmpty() {
+    return used == 0;
+  }
+
+  /** Appends tokens[from, from + count) of a document, a piece starting at that offset. */
+  void add(PackableDocument document, int from, int count) {
+    System.arraycopy(document.tokens(), from, tokens, used, count);
+    used += count;
+    lengths.add(count);
+    docIds.add(document.id());
+    offsets.add(from);
+    domains.add(document.domain());
+  }
+
+  PackedSequence build() {
+    Arrays.fill(tokens, used, tokens.length, padId);
+    return new PackedSequence(
+        tokens.clone(),
+        lengths.stream().mapToInt(Integer::intValue).toArray(),
+        docIds.toArray(String[]::new),
+        offsets.stream().mapToInt(Integer::intValue).toArray(),
+        domains.toArray(String[]::new));
+  }
+}

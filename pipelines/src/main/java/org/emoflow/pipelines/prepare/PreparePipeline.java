@@ -1,0 +1,258 @@
+package org.emoflow.pipelines.prepare;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.Validation;
+import org.emoflow.model.io.AtomicFiles;
+import org.emoflow.model.io.ChannelInputFile;
+import org.emoflow.model.tokenizer.TextTokenizer;
+import org.emoflow.model.tokenizer.Tokenizers;
+import org.emoflow.pipelines.Main;
+import org.emoflow.pipelines.Version;
+import org.emoflow.pipelines.cli.Command;
+import org.emoflow.pipelines.cli.InvalidOptionException;
+import org.emoflow.pipelines.cli.Inputs;
+import org.emoflow.transforms.io.ParquetDocuments;
+import org.emoflow.transforms.prepare.Prepare;
+import org.emoflow.transforms.prepare.PrepareProgress;
+import org.emoflow.transforms.prepare.PrepareSettings;
+import org.emoflow.transforms.prepare.TokenizerInfo;
+
+/** {@code ./emoflow prepare}: raw corpora to tokenized, document-packed Parquet. */
+public final class PreparePipeline implements Command<PreparePipeline.Options> {
+
+  public interface Options extends PipelineOptions {
+    @Description("Input files or globs: Dolma-style JSONL (plain, .gz or .zst) or Parquet. Repeat or separate with commas.")
+    @Validation.Required
+    List<String> getInput();
+
+    void setInput(List<String> value);
+
+    @Description("Output directory.")
+    @Validation.Required
+    String getOutput();
+
+    void setOutput(String value);
+
+    @Description("A tiktoken encoding (cl100k_base, r50k_base, p50k_base, o200k_base) or a path to a HuggingFace tokenizer.json.")
+    @Default.String("cl100k_base")
+    String getTokenizer();
+
+    void setTokenizer(String value);
+
+    @Description("The EOS token of a tokenizer.json that has none of the usual ones.")
+    String getEosToken();
+
+    void setEosToken(String value);
+
+    @Description("Tokens per training sequence (L).")
+    @Default.Integer(1024)
+    int getSeqLen();
+
+    void setSeqLen(int value);
+
+    @Description("concat: concatenate and cut every L tokens; bestfit: best-fit-decreasing, no document of <= L tokens split.")
+    @Default.String("concat")
+    String getPacking();
+
+    void setPacking(String value);
+
+    @Description("Share of documents held out for validation, chosen by a hash of the document id.")
+    @Default.Double(0.05)
+    double getValidationFraction();
+
+    void setValidationFraction(double value);
+
+    @Description("Field holding the text (JSONL key or Parquet column).")
+    @Default.String("text")
+    String getTextField();
+
+    void setTextField(String value);
+
+    @Description("Field holding the document id; records without one are named FILE:LINE.")
+    @Default.String("id")
+    String getIdField();
+
+    void setIdField(String value);
+
+    @Description("Field holding the domain label (a dotted path reaches into nested objects); missing labels become 'unknown'.")
+    @Default.String("source")
+    String getDomainField();
+
+    void setDomainField(String value);
+
+    @Description("Records larger than this many bytes (a JSONL line, or a Parquet text) are rejected as too_large.")
+    @Default.Long(8L << 20)
+    long getMaxDocumentBytes();
+
+    void setMaxDocumentBytes(long value);
+
+    @Description("Documents are packed in hash buckets of about this many tokens (memory per worker, determinism).")
+    @Default.Long(4_000_000L)
+    long getPackBucketTokens();
+
+    void setPackBucketTokens(long value);
+
+    @Description("Training rows per output Parquet file.")
+    @Default.Integer(50_000)
+    int getRowsPerFile();
+
+    void setRowsPerFile(int value);
+
+    @Description("Replace an existing prepared dataset in --output.")
+    @Default.Boolean(false)
+    boolean getOverwrite();
+
+    void setOverwrite(boolean value);
+  }
+
+  @Override
+  public String name() {
+    return "prepare";
+  }
+
+  @Override
+  public String summary() {
+    return "Tokenize raw corpora and pack them by document into training sequences (Parquet).";
+  }
+
+  @Override
+  public Class<Options> optionsClass() {
+    return Options.class;
+  }
+
+  @Override
+  public void validate(Options options) {
+    if (options.getSeqLen() < 8) {
+      throw InvalidOptionException.of("seqLen", "must be at least 8, got " + options.getSeqLen());
+    }
+    if (!List.of("concat", "bestfit").contains(options.getPacking())) {
+      throw InvalidOptionException.of("packing", "expected concat or bestfit, got '" + options.getPacking() + "'");
+    }
+    double fraction = options.getValidationFraction();
+    if (!(fraction >= 0 && fraction < 1)) {
+      throw InvalidOptionException.of("validationFraction", "must be in [0, 1), got " + fraction);
+    }
+    if (options.getMaxDocumentBytes() <= 0) {
+      throw InvalidOptionException.of("maxDocumentBytes", "must be positive");
+    }
+    if (options.getPackBucketTokens() < options.getSeqLen()) {
+      throw InvalidOptionException.of("packBucketTokens", "must be at least --seq-len");
+    }
+    if (options.getRowsPerFile() <= 0) {
+      throw InvalidOptionException.of("rowsPerFile", "must be positive");
+    }
+  }
+
+  @Override
+  public int run(Options options) throws Exception {
+    PipelineResult result = run(options, System.err);
+    return result.getState() == PipelineResult.State.DONE ? Main.OK : Main.FAILED;
+  }
+
+  /** Checks the inputs, tokenizer and output, then runs the pipeline and prints its summary. */
+  public static PipelineResult run(Options options, PrintStream log) throws IOException {
+    FileSystems.setDefaultPipelineOptions(options);
+    List<String> files = Inputs.expand("input", options.getInput());
+    TokenizerInfo tokenizer = tokenizerInfo(options);
+    checkParquetColumns(files, options.getTextField());
+    prepareOutput(Path.of(options.getOutput()), options.getOverwrite());
+    PrepareSettings settings = new PrepareSettings(
+        options.getTokenizer(), options.getEosToken(), options.getSeqLen(), options.getPacking(),
+        options.getValidationFraction(), options.getTextField(), options.getIdField(), options.getDomainField(),
+        options.getMaxDocumentBytes(), options.getPackBucketTokens(), options.getRowsPerFile());
+    log.printf("prepare: %d input files, tokenizer %s (%s, vocab %,d, EOS %d), L=%d, %s packing%n",
+        files.size(), tokenizer.spec(), tokenizer.backend(), tokenizer.vocabSize(), tokenizer.eosId(),
+        settings.seqLen(), settings.packing());
+    Pipeline pipeline = Pipeline.create(options);
+    pipeline.apply("Prepare", new Prepare(files, settings, tokenizer, options.getOutput(), Version.get()));
+    PipelineResult result;
+    try (AutoCloseable progress = PrepareProgress.report(log, 10)) {
+      result = pipeline.run();
+      result.waitUntilFinish();
+    } catch (IOException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    printSummary(Path.of(options.getOutput()), log);
+    return result;
+  }
+
+  private static TokenizerInfo tokenizerInfo(Options options) {
+    try (TextTokenizer tokenizer = Tokenizers.load(options.getTokenizer(), options.getEosToken())) {
+      String spec = tokenizer.backend().equals("huggingface")
+          ? Path.of(options.getTokenizer()).toAbsolutePath().toString()
+          : options.getTokenizer();
+      return new TokenizerInfo(spec, tokenizer.backend(), tokenizer.fingerprint(), tokenizer.vocabSize(),
+          tokenizer.eosId());
+    } catch (RuntimeException e) {
+      throw InvalidOptionException.of("tokenizer", e.getMessage());
+    }
+  }
+
+  private static void checkParquetColumns(List<String> files, String textField) throws IOException {
+    for (String file : files) {
+      if (!file.endsWith(".parquet")) {
+        continue;
+      }
+      var opener = (ChannelInputFile.Opener) () ->
+          (java.nio.channels.SeekableByteChannel) FileSystems.open(FileSystems.matchNewResource(file, false));
+      var schema = ParquetDocuments.schemaOf(new ChannelInputFile(opener, file));
+      if (!schema.containsField(textField)) {
+        throw InvalidOptionException.of("textField", "'" + textField + "' is not a column of " + file
+            + " (columns: " + schema.getFields().stream().map(f -> f.getName()).toList() + ")");
+      }
+    }
+  }
+
+  /** A finished dataset is only replaced on request; leftovers of an interrupted run are cleared. */
+  private static void prepareOutput(Path output, boolean overwrite) throws IOException {
+    if (Files.exists(output.resolve("manifest.json")) && !overwrite) {
+      throw InvalidOptionException.of("output", output + " already holds a prepared dataset (manifest.json);"
+          + " pass --overwrite=true to replace it");
+    }
+    if (Files.exists(output) && !Files.isDirectory(output)) {
+      throw InvalidOptionException.of("output", output + " exists and is not a directory");
+    }
+    // The manifest goes first: a directory without one is never taken for a complete dataset.
+    Files.deleteIfExists(output.resolve("manifest.json"));
+    for (String part : List.of("sequences", "rejected", "tokenizer.json")) {
+      AtomicFiles.deleteRecursively(output.resolve(part));
+    }
+    Files.createDirectories(output);
+  }
+
+  private static void printSummary(Path output, PrintStream log) throws IOException {
+    JsonNode manifest = new ObjectMapper().readTree(output.resolve("manifest.json").toFile());
+    JsonNode documents = manifest.path("documents");
+    log.printf("prepare: read %,d documents: %,d packed, %,d rejected %s; %,d blank lines skipped%n",
+        documents.path("read").asLong(), documents.path("packed").asLong(), documents.path("rejected").asLong(),
+        manifest.path("rejected_by_reason"), documents.path("blank_lines").asLong());
+    for (Map.Entry<String, JsonNode> split : iterable(manifest.path("splits"))) {
+      JsonNode s = split.getValue();
+      long tokens = s.path("tokens").asLong();
+      long padding = s.path("padding_tokens").asLong();
+      log.printf("prepare: %-10s %,9d documents %,9d sequences %,12d tokens, %.2f%% padding%n", split.getKey(),
+          s.path("documents").asLong(), s.path("sequences").asLong(), tokens,
+          tokens + padding == 0 ? 0.0 : 100.0 * padding / (tokens + padding));
+    }
+    log.printf("prepare: wrote %s (%.1f s)%n", output.toAbsolutePath(), manifest.path("elapsed_seconds").asDouble());
+  }
+
+  private static Iterable<Map.Entry<String, JsonNode>> iterable(JsonNode node) {
+    return node::fields;
+  }
+}

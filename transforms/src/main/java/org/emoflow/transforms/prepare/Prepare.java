@@ -1,0 +1,129 @@
+package org.emoflow.transforms.prepare;
+
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.WriteFilesResult;
+import org.apache.beam.sdk.io.parquet.ParquetIO;
+import org.apache.beam.sdk.transforms.Contextful;
+import org.apache.beam.sdk.transforms.Count;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.transforms.Sum;
+import org.apache.beam.sdk.transforms.View;
+import org.apache.beam.sdk.transforms.Wait;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.PDone;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.emoflow.schemas.InputFile;
+import org.emoflow.schemas.RejectedDocument;
+import org.emoflow.schemas.TrainingSequence;
+import org.emoflow.transforms.io.FieldNames;
+
+/**
+ * The whole prepare job: input files to OUT/sequences/split={train,validation}/*.parquet, dead letters
+ * in OUT/rejected/*.parquet, and OUT/manifest.json, written last.
+ */
+public final class Prepare extends PTransform<PBegin, PDone> {
+  private static final int ROW_GROUP_BYTES = 16 << 20;
+
+  private final List<String> files;
+  private final PrepareSettings settings;
+  private final TokenizerInfo tokenizer;
+  private final String output;
+  private final String version;
+
+  public Prepare(List<String> files, PrepareSettings settings, TokenizerInfo tokenizer, String output, String version) {
+    this.files = List.copyOf(files);
+    this.settings = settings;
+    this.tokenizer = tokenizer;
+    this.output = output;
+    this.version = version;
+  }
+
+  @Override
+  public PDone expand(PBegin begin) {
+    long started = System.currentTimeMillis();
+    FieldNames fields = new FieldNames(settings.textField(), settings.idField(), settings.domainField());
+    PCollectionTuple read = begin
+        .apply("InputFiles", Create.of(files))
+        .apply("Read", new ReadDocuments(fields, settings.maxDocumentBytes()));
+    // Files are read one per worker; spread their documents out before the expensive tokenization.
+    PCollection<Document> documents = read.get(ReadDocuments.DOCUMENTS)
+        .apply("Redistribute", Reshuffle.viaRandomKey());
+    PCollectionTuple tokenized = documents.apply("TokenizeAndSplit", new TokenizeDocuments(settings));
+    PCollectionTuple packed = tokenized.get(TokenizeDocuments.TOKENIZED)
+        .apply("Pack", new PackSequences(settings, tokenizer.padId()));
+
+    WriteFilesResult<Void> train = packed.get(PackSequences.TRAIN)
+        .apply("WriteTrain", parquet(TrainingSequence.class, output + "/sequences/split=train")
+            .withSharding(new ShardsForRows<>(settings.rowsPerFile())));
+    WriteFilesResult<Void> validation = packed.get(PackSequences.VALIDATION)
+        .apply("WriteValidation", parquet(TrainingSequence.class, output + "/sequences/split=validation")
+            .withSharding(new ShardsForRows<>(settings.rowsPerFile())));
+    WriteFilesResult<Void> rejected = PCollectionList.of(read.get(ReadDocuments.REJECTED))
+        .and(tokenized.get(TokenizeDocuments.REJECTED))
+        .apply("AllRejected", Flatten.pCollections())
+        .apply("WriteRejected", parquet(RejectedDocument.class, output + "/rejected").withNumShards(1));
+
+    KvCoder<String, Long> tallyCoder = KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of());
+    PCollectionView<Map<String, Long>> tallies = PCollectionList
+        .of(read.get(Tallies.TAG).setCoder(tallyCoder))
+        .and(tokenized.get(Tallies.TAG).setCoder(tallyCoder))
+        .and(packed.get(Tallies.TAG).setCoder(tallyCoder))
+        .apply("AllTallies", Flatten.pCollections())
+        .apply("SumTallies", Sum.longsPerKey())
+        .apply("TalliesAsMap", View.asMap());
+    PCollectionView<List<InputFile>> inputs = read.get(ReadDocuments.INPUT_FILES).apply("InputsAsList", View.asList());
+    begin.apply("ManifestTrigger", Create.of("manifest"))
+        .apply("AfterAllFiles", Wait.on(
+            train.getPerDestinationOutputFilenames(),
+            validation.getPerDestinationOutputFilenames(),
+            rejected.getPerDestinationOutputFilenames()))
+        .apply("WriteManifest", ParDo.of(new WriteManifestFn(settings, tokenizer, output, started, version, tallies, inputs))
+            .withSideInputs(tallies, inputs));
+    return PDone.in(begin.getPipeline());
+  }
+
+  static <T extends SpecificRecord> FileIO.Write<Void, T> parquet(Class<T> type, String directory) {
+    org.apache.avro.Schema schema = SpecificData.get().getSchema(type);
+    return FileIO.<T>write()
+        .via(Contextful.fn(row -> (GenericRecord) row),
+            ParquetIO.sink(schema).withAvroDataModel(SpecificData.get()).withRowGroupSize(ROW_GROUP_BYTES))
+        .to(directory)
+        .withPrefix("part")
+        .withSuffix(".parquet");
+  }
+
+  /** As many files as the rows need at {@code rowsPerFile} each (at least one), decided from the data. */
+  static final class ShardsForRows<T> extends PTransform<PCollection<T>, PCollectionView<Integer>> {
+    private final int rowsPerFile;
+
+    ShardsForRows(int rowsPerFile) {
+      this.rowsPerFile = rowsPerFile;
+    }
+
+    @Override
+    public PCollectionView<Integer> expand(PCollection<T> rows) {
+      return rows.apply("Count", Count.globally())
+          .apply("Shards", MapElements.into(TypeDescriptors.integers())
+              .via(count -> (int) Math.max(1, (count + rowsPerFile - 1) / rowsPerFile)))
+          .apply("AsSingleton", View.asSingleton());
+    }
+  }
+}
