@@ -29,7 +29,7 @@ public final class Attention {
     NDArray q = Rotary.apply(splitHeads(Linear.apply(x, query), batch, length), rotary);
     NDArray k = Rotary.apply(splitHeads(Linear.apply(x, key), batch, length), rotary);
     NDArray v = splitHeads(Linear.apply(x, value), batch, length);
-    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0f / (float) Math.sqrt(headDim)).add(mask);
+    NDArray scores = Scalars.multiply(q.matMul(k.transpose(0, 1, 3, 2)), 1.0 / Math.sqrt(headDim)).add(mask);
     NDArray context = scores.softmax(-1).matMul(v);
     return Linear.apply(context.transpose(0, 2, 1, 3).reshape(batch, length, (long) heads * headDim), output);
   }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import org.emoflow.model.ModelConfig;
 import org.emoflow.model.nn.BatchTensors;
 import org.emoflow.model.nn.LayerRouting;
+import org.emoflow.model.nn.Scalars;
 
 /**
  * The step objective's terms for one micro-batch, each scaled so that the micro-batches of a step add up
@@ -25,7 +26,7 @@ final class Losses {
 
   /** Mean cross-entropy over the step's scored tokens (this micro-batch's share). */
   NDArray crossEntropy(NDArray sumOfTokenLosses) {
-    NDArray share = sumOfTokenLosses.div(scoredTokens);
+    NDArray share = Scalars.divide(sumOfTokenLosses, scoredTokens);
     crossEntropy += share.getFloat();
     return share;
   }
@@ -40,17 +41,17 @@ final class Losses {
       f[i] = (float) globalAssignments[i] / realTokens;
     }
     NDArray probabilityMass = routing.probabilities().mul(batch.realToken.expandDims(1)).sum(new int[] {0});
-    NDArray value = probabilityMass.mul(batch.manager.create(f)).sum()
-        .mul((float) ((double) config.routedExperts() / config.topK() / realTokens));
+    NDArray value = Scalars.multiply(probabilityMass.mul(batch.manager.create(f)).sum(),
+        (double) config.routedExperts() / config.topK() / realTokens);
     loadBalancing += value.getFloat() / config.layers();
-    return value.mul((float) (config.lbWeight() / config.layers()));
+    return Scalars.multiply(value, config.lbWeight() / config.layers());
   }
 
   /** This micro-batch's share of the mean over tokens of logsumexp(router logits)^2 for one layer. */
   NDArray zLoss(LayerRouting routing, BatchTensors batch) {
-    NDArray value = routing.logSumExp().square().mul(batch.realToken).sum().div(realTokens);
+    NDArray value = Scalars.divide(routing.logSumExp().square().mul(batch.realToken).sum(), realTokens);
     zLoss += value.getFloat() / config.layers();
-    return value.mul((float) (config.zLossWeight() / config.layers()));
+    return Scalars.multiply(value, config.zLossWeight() / config.layers());
   }
 
   double crossEntropyValue() {

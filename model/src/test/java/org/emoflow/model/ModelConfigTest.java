@@ -1,0 +1,60 @@
+package org.emoflow.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import org.emoflow.model.nn.LanguageModel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class ModelConfigTest {
+  private static final ModelConfig TINY = TestModels.tiny(RouterKind.EMO, 16);
+
+  @Test
+  void topKMustStayBelowTheExperts() {
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> new ModelConfig(
+        128, 32, 2, 2, 8, 8, 32, 16, RouterKind.STANDARD, 3, 7, 0, 0.05, 1e-3, 10_000, true, 1e-6, 0.02));
+    assertEquals("top_k (8) must be at least 1 and below experts (8, the shared one included)", refused.getMessage());
+  }
+
+  @Test
+  void thePoolMustHoldAtLeastTopKExperts() {
+    IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> TINY.withPool(1, 7));
+    assertEquals("pool_min (1) must be at least top_k (2)", refused.getMessage());
+  }
+
+  @Test
+  void jsonRoundTripsWithSnakeCaseKeys() throws IOException {
+    String json = TINY.toJson();
+    assertEquals(TINY, ModelConfig.fromJson(json));
+    assertTrue(json.contains("\"top_k\" : 2"), json);
+    assertTrue(json.contains("\"router\" : \"emo\""), json);
+    assertTrue(json.contains("\"intra_document_mask\" : true"), json);
+  }
+
+  @Test
+  void vocabularyIsPaddedToAMultipleOf128() {
+    assertEquals(100_352, ModelConfig.padVocab(100_278));
+    assertEquals(128, ModelConfig.padVocab(128));
+    assertEquals(256, ModelConfig.padVocab(129));
+  }
+
+  @ParameterizedTest
+  @EnumSource(RouterKind.class)
+  void parameterCountMatchesTheBuiltModel(RouterKind kind) {
+    ModelConfig config = TestModels.tiny(kind, 16);
+    try (NDManager manager = Compute.newManager(); LanguageModel model = new LanguageModel(config, manager, 0)) {
+      assertEquals(config.parameterCount(), model.parameters().count());
+    }
+  }
+
+  @Test
+  void activeParametersCountTheSharedAndTopKExperts() {
+    long perExpert = 3L * 32 * 32;
+    assertEquals(TINY.parameterCount() - 2L * (7 - 2) * perExpert, TINY.activeParameterCount());
+  }
+}
