@@ -24,6 +24,7 @@ import org.emoflow.pipelines.Version;
 import org.emoflow.pipelines.cli.Command;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 import org.emoflow.pipelines.cli.Inputs;
+import org.emoflow.pipelines.cli.Runners;
 import org.emoflow.transforms.io.ParquetDocuments;
 import org.emoflow.transforms.prepare.Prepare;
 import org.emoflow.transforms.prepare.PrepareProgress;
@@ -172,11 +173,12 @@ public final class PreparePipeline implements Command<PreparePipeline.Options> {
     PrepareSettings settings = new PrepareSettings(
         options.getTokenizer(), options.getEosToken(), options.getSeqLen(), options.getPacking(),
         options.getValidationFraction(), options.getTextField(), options.getIdField(), options.getDomainField(),
-        options.getMaxDocumentBytes(), options.getPackBucketTokens(), options.getRowsPerFile());
+        options.getMaxDocumentBytes(), options.getPackBucketTokens(),
+        packBuckets(files, options.getPackBucketTokens()), options.getRowsPerFile());
     log.printf("prepare: %d input files, tokenizer %s (%s, vocab %,d, EOS %d), L=%d, %s packing%n",
         files.size(), tokenizer.spec(), tokenizer.backend(), tokenizer.vocabSize(), tokenizer.eosId(),
         settings.seqLen(), settings.packing());
-    Pipeline pipeline = Pipeline.create(options);
+    Pipeline pipeline = Pipeline.create(Runners.forProduction(options));
     pipeline.apply("Prepare", new Prepare(files, settings, tokenizer, options.getOutput(), Version.get()));
     PipelineResult result;
     try (AutoCloseable progress = PrepareProgress.report(log, 10)) {
@@ -189,6 +191,20 @@ public final class PreparePipeline implements Command<PreparePipeline.Options> {
     }
     printSummary(Path.of(options.getOutput()), log);
     return result;
+  }
+
+  /**
+   * Buckets for about packBucketTokens each, from the input sizes (known before any work, so every
+   * runner packs identically): ~4 bytes of text per token, compressed inputs taken as 4x their size.
+   */
+  static int packBuckets(List<String> files, long packBucketTokens) throws IOException {
+    long estimatedTokens = 0;
+    for (String file : files) {
+      long bytes = FileSystems.matchSingleFileSpec(file).sizeBytes();
+      boolean compressed = file.endsWith(".gz") || file.endsWith(".zst") || file.endsWith(".parquet");
+      estimatedTokens += (compressed ? 4 * bytes : bytes) / 4;
+    }
+    return (int) Math.max(1, Math.min(1 << 20, (estimatedTokens + packBucketTokens - 1) / packBucketTokens));
   }
 
   private static TokenizerInfo tokenizerInfo(Options options) {

@@ -4,14 +4,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
+import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -19,6 +21,7 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.emoflow.model.data.PackedSequence;
 import org.emoflow.model.data.PreparedDataset;
@@ -26,11 +29,15 @@ import org.emoflow.model.data.packing.SequencePacker;
 import org.emoflow.schemas.TrainingSequence;
 
 /**
- * Tokenized documents to rows of exactly L tokens, per split. Documents are spread over buckets of
- * about {@code packBucketTokens} tokens by their id hash; each bucket is sorted by that hash and packed
- * on one worker. The output is therefore the same on every runner and parallelism, and a worker holds
- * one bucket at a time. Each bucket pads its own last row (concat), a negligible cost at bucket sizes
- * of millions of tokens.
+ * Tokenized documents to train and validation rows of exactly L tokens. Documents go to a fixed number
+ * of buckets by their id hash; each bucket is sorted by that hash, split into train and validation, and
+ * packed on one worker. The rows are therefore the same on every runner and parallelism, and a worker
+ * holds one bucket at a time. Each bucket pads its own last row (concat): negligible at millions of
+ * tokens per bucket.
+ *
+ * <p>The split is decided here, after grouping, and not before: the per-domain holdout is a side input,
+ * and a side input ahead of a GroupByKey makes the DirectRunner replay elements one per bundle, each
+ * bundle then copying the whole buffered group (quadratic).
  */
 public final class PackSequences extends PTransform<PCollection<TokenizedDocument>, PCollectionTuple> {
   public static final TupleTag<TrainingSequence> TRAIN = new TupleTag<>("train") {};
@@ -38,68 +45,70 @@ public final class PackSequences extends PTransform<PCollection<TokenizedDocumen
 
   private final PrepareSettings settings;
   private final int padId;
+  private final int buckets;
 
-  public PackSequences(PrepareSettings settings, int padId) {
+  public PackSequences(PrepareSettings settings, int padId, int buckets) {
     this.settings = settings;
     this.padId = padId;
+    this.buckets = buckets;
   }
 
   @Override
   public PCollectionTuple expand(PCollection<TokenizedDocument> documents) {
-    PCollectionView<Map<String, Long>> splitTokens = documents
-        .apply("TokensPerSplit", MapElements
-            .into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.longs()))
-            .via(doc -> KV.of(doc.split(), (long) doc.tokens().length)))
-        .apply("Sum", Sum.longsPerKey())
-        .apply("AsMap", View.asMap());
+    double fraction = settings.validationFraction();
+    PCollectionView<Map<String, String>> holdouts = documents
+        .apply("SplitFacts", MapElements
+            .into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptor.of(DomainHoldout.Candidate.class)))
+            .via(doc -> KV.of(doc.domain(), new DomainHoldout.Candidate(
+                doc.hash(), doc.location(), SplitHash.isValidation(doc.hash(), fraction)))))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(DomainHoldout.Candidate.class)))
+        .apply("HoldoutPerDomain", Combine.perKey(new DomainHoldout()))
+        .apply("HoldoutsAsMap", View.asMap());
+    int bucketCount = buckets;
     PCollectionTuple packed = documents
-        .apply("AssignBucket", ParDo.of(new AssignBucketFn(settings.packBucketTokens(), splitTokens))
-            .withSideInputs(splitTokens))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), new TokenizedDocument.Coder()))
+        .apply("AssignBucket", MapElements
+            .into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptor.of(TokenizedDocument.class)))
+            .via(doc -> KV.of((int) Long.remainderUnsigned(doc.hash(), bucketCount), doc)))
+        .setCoder(KvCoder.of(VarIntCoder.of(), new TokenizedDocument.Coder()))
         .apply("GroupBuckets", GroupByKey.create())
-        .apply("PackBucket", ParDo.of(new PackBucketFn(settings, padId))
+        .apply("PackBucket", ParDo.of(new PackBucketFn(settings, padId, holdouts))
+            .withSideInputs(holdouts)
             .withOutputTags(TRAIN, TupleTagList.of(VALIDATION).and(Tallies.TAG)));
     packed.get(TRAIN).setCoder(AvroCoder.of(TrainingSequence.class));
     packed.get(VALIDATION).setCoder(AvroCoder.of(TrainingSequence.class));
     return packed;
   }
 
-  /** Keys each document by split and bucket; the bucket count follows from the split's token total. */
-  static final class AssignBucketFn extends DoFn<TokenizedDocument, KV<String, TokenizedDocument>> {
-    private final long bucketTokens;
-    private final PCollectionView<Map<String, Long>> splitTokens;
+  static final class PackBucketFn extends DoFn<KV<Integer, Iterable<TokenizedDocument>>, TrainingSequence> {
+    private final PrepareSettings settings;
+    private final int padId;
+    private final PCollectionView<Map<String, String>> holdouts;
 
-    AssignBucketFn(long bucketTokens, PCollectionView<Map<String, Long>> splitTokens) {
-      this.bucketTokens = bucketTokens;
-      this.splitTokens = splitTokens;
+    PackBucketFn(PrepareSettings settings, int padId, PCollectionView<Map<String, String>> holdouts) {
+      this.settings = settings;
+      this.padId = padId;
+      this.holdouts = holdouts;
     }
 
     @ProcessElement
     public void process(ProcessContext context) {
-      TokenizedDocument doc = context.element();
-      long total = context.sideInput(splitTokens).getOrDefault(doc.split(), 0L);
-      long buckets = Math.max(1, (total + bucketTokens - 1) / bucketTokens);
-      context.output(KV.of(doc.split() + "/" + Long.remainderUnsigned(doc.hash(), buckets), doc));
-    }
-  }
-
-  static final class PackBucketFn extends DoFn<KV<String, Iterable<TokenizedDocument>>, TrainingSequence> {
-    private final PrepareSettings settings;
-    private final int padId;
-
-    PackBucketFn(PrepareSettings settings, int padId) {
-      this.settings = settings;
-      this.padId = padId;
-    }
-
-    @ProcessElement
-    public void process(@Element KV<String, Iterable<TokenizedDocument>> bucket, MultiOutputReceiver out) {
-      List<TokenizedDocument> documents = new ArrayList<>();
-      bucket.getValue().forEach(documents::add);
-      documents.sort(TokenizedDocument.PACKING_ORDER);
-      String split = documents.get(0).split();
-      TupleTag<TrainingSequence> tag = split.equals(PreparedDataset.VALIDATION) ? VALIDATION : TRAIN;
+      Map<String, String> holdout = context.sideInput(holdouts);
+      List<TokenizedDocument> train = new ArrayList<>();
+      List<TokenizedDocument> validation = new ArrayList<>();
+      for (TokenizedDocument doc : context.element().getValue()) {
+        boolean heldOut = SplitHash.isValidation(doc.hash(), settings.validationFraction())
+            || doc.location().equals(holdout.get(doc.domain()));
+        (heldOut ? validation : train).add(doc);
+      }
       Tallies tallies = new Tallies();
+      pack(PreparedDataset.TRAIN, train, TRAIN, context, tallies);
+      pack(PreparedDataset.VALIDATION, validation, VALIDATION, context, tallies);
+      tallies.emit(context);
+    }
+
+    private void pack(String split, List<TokenizedDocument> documents, TupleTag<TrainingSequence> tag,
+        ProcessContext context, Tallies tallies) {
+      documents.sort(TokenizedDocument.PACKING_ORDER);
       for (TokenizedDocument doc : documents) {
         tallies.add("packed", 1);
         tallies.add("domain.packed:" + doc.domain(), 1);
@@ -109,7 +118,7 @@ public final class PackSequences extends PTransform<PCollection<TokenizedDocumen
       }
       SequencePacker packer = SequencePacker.of(settings.packing(), settings.seqLen(), padId);
       packer.pack(documents.stream().map(TokenizedDocument::packable).toList(), row -> {
-        out.get(tag).output(toRecord(row));
+        context.output(tag, toRecord(row));
         int used = row.usedTokens();
         tallies.add("split.sequences:" + split, 1);
         tallies.add("split.tokens:" + split, used);
@@ -117,7 +126,6 @@ public final class PackSequences extends PTransform<PCollection<TokenizedDocumen
         tallies.add("split.pieces:" + split, row.segmentLengths().length);
         PrepareProgress.sequencesPacked(1);
       });
-      tallies.emit(out);
     }
 
     static TrainingSequence toRecord(PackedSequence row) {

@@ -18,7 +18,6 @@ import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.Reshuffle;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.Wait;
@@ -63,12 +62,11 @@ public final class Prepare extends PTransform<PBegin, PDone> {
     PCollectionTuple read = begin
         .apply("InputFiles", Create.of(files))
         .apply("Read", new ReadDocuments(fields, settings.maxDocumentBytes()));
-    // Files are read one per worker; spread their documents out before the expensive tokenization.
-    PCollection<Document> documents = read.get(ReadDocuments.DOCUMENTS)
-        .apply("Redistribute", Reshuffle.viaRandomKey());
-    PCollectionTuple tokenized = documents.apply("TokenizeAndSplit", new TokenizeDocuments(settings));
+    PCollection<Document> documents = read.get(ReadDocuments.DOCUMENTS);
+    PCollectionTuple tokenized = documents.apply("Tokenize",
+        new TokenizeDocuments(settings.tokenizer(), settings.eosToken()));
     PCollectionTuple packed = tokenized.get(TokenizeDocuments.TOKENIZED)
-        .apply("Pack", new PackSequences(settings, tokenizer.padId()));
+        .apply("Pack", new PackSequences(settings, tokenizer.padId(), settings.packBuckets()));
 
     WriteFilesResult<Void> train = packed.get(PackSequences.TRAIN)
         .apply("WriteTrain", parquet(TrainingSequence.class, output + "/sequences/split=train")

@@ -78,7 +78,7 @@ final class WriteManifestFn extends DoFn<String, Void> {
     return new PrepareSettings(tokenizer.spec(), tokenizer.backend(), tokenizer.fingerprint(), tokenizer.vocabSize(),
         tokenizer.eosId(), tokenizer.padId(), settings.seqLen(), settings.packing(), settings.validationFraction(),
         settings.domainField(), settings.textField(), settings.idField(), settings.maxDocumentBytes(),
-        settings.packBucketTokens());
+        settings.packBucketTokens(), settings.packBuckets());
   }
 
   private static Map<String, DomainCounts> domains(Map<String, Long> counts) {
