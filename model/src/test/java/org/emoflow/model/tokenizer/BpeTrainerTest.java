@@ -65,14 +65,13 @@ class BpeTrainerTest {
   @Test
   void resultDoesNotDependOnTheMapOrder() {
     Random random = new Random(7);
-    List<String> words = new ArrayList<>();
     Map<String, Long> counts = new HashMap<>();
     for (int i = 0; i < 3000; i++) {
       for (String piece : ByteLevelPreTokenizer.split(RandomText.generate(random, 12))) {
         counts.merge(piece, 1L + random.nextInt(5), Long::sum);
       }
     }
-    words.addAll(counts.keySet());
+    List<String> words = new ArrayList<>(counts.keySet());
     Collections.shuffle(words, random);
     Map<String, Long> shuffled = new LinkedHashMap<>();
     words.forEach(w -> shuffled.put(w, counts.get(w)));
