@@ -1,0 +1,49 @@
+package org.emoflow.model.tokenizer;
+
+/**
+ * Text to token ids and back, over a tiktoken encoding or a HuggingFace {@code tokenizer.json}; get
+ * one from {@link Tokenizers#load}.
+ *
+ * <p><b>Threads:</b> confine each instance to one thread (in Beam: one per DoFn instance, loaded in
+ * {@code @Setup}, closed in {@code @Teardown}). jtokkit instances share their rank tables and cost
+ * nothing more; a HuggingFace instance holds its own native tokenizer (cl100k: ~0.6 s to load, up to
+ * ~70 MB).
+ *
+ * <p>Tiktoken encodings and byte-level BPE files (GPT-2's kind, and what {@link BpeTrainer} writes)
+ * work on UTF-8 bytes, so any valid Unicode string round-trips; a lone surrogate is not valid Unicode
+ * and does not. A {@code tokenizer.json} that normalizes text, or has no byte fallback, cannot promise
+ * round trips.
+ */
+public interface TextTokenizer extends AutoCloseable {
+  /**
+   * Tokenizes ordinary text: no special tokens are added, and special-token strings in the text
+   * (say a literal {@code <|endoftext|>}) are tokenized as text, never as their special ids. Never
+   * truncates. Runs of more than 1,000 chars without a change between whitespace and non-whitespace
+   * are tokenized in pieces of that length, which bounds the time pathological documents take; text
+   * without such runs gets exactly the backend's tokens.
+   */
+  int[] encode(String text);
+
+  /** The text of {@code ids}: exactly the input for ids from {@link #encode}. */
+  String decode(int[] ids);
+
+  int eosId();
+
+  /** One more than the largest id this tokenizer can produce, special tokens included. */
+  int vocabSize();
+
+  /** The encoding name ({@code cl100k_base}) or the absolute path of the {@code tokenizer.json}. */
+  String name();
+
+  /** {@code "jtokkit"} or {@code "huggingface"}. */
+  String backend();
+
+  /**
+   * SHA-256 (hex) of the definition: of the file's bytes for a {@code tokenizer.json}, of the encoding
+   * name and the jtokkit version for a tiktoken encoding.
+   */
+  String fingerprint();
+
+  @Override
+  void close();
+}
