@@ -20,7 +20,32 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    ignoreFlinkShutdownRace();
     System.exit(run(args, System.out, System.err));
+  }
+
+  /**
+   * After an embedded Flink run, Flink's and Pekko's JVM shutdown hooks sometimes load classes through a
+   * class loader the finished mini cluster has already closed, and print a NoClassDefFoundError although
+   * the job succeeded. Only that case is silenced; anything else still reaches the default handler.
+   */
+  private static void ignoreFlinkShutdownRace() {
+    Thread.UncaughtExceptionHandler fallback = Thread.getDefaultUncaughtExceptionHandler();
+    Thread.setDefaultUncaughtExceptionHandler((thread, error) -> {
+      boolean classLoading = error instanceof LinkageError || error.getCause() instanceof ClassNotFoundException;
+      boolean fromFlink = java.util.Arrays.stream(error.getStackTrace())
+          .anyMatch(frame -> frame.getClassName().startsWith("org.apache.pekko.")
+              || frame.getClassName().startsWith("org.apache.flink."));
+      if (classLoading && fromFlink) {
+        return;
+      }
+      if (fallback != null) {
+        fallback.uncaughtException(thread, error);
+      } else {
+        System.err.print("Exception in thread \"" + thread.getName() + "\" ");
+        error.printStackTrace(System.err);
+      }
+    });
   }
 
   public static int run(String[] args, PrintStream out, PrintStream err) {

@@ -219,14 +219,23 @@ public final class PreparePipeline implements Command<PreparePipeline.Options> {
     }
   }
 
-  private static void checkParquetColumns(List<String> files, String textField) throws IOException {
+  /**
+   * A readable Parquet input without the text column means a wrong --text-field: refused up front. An
+   * unreadable one is not an option error; the pipeline reports it as a corrupt_file dead letter.
+   */
+  private static void checkParquetColumns(List<String> files, String textField) {
     for (String file : files) {
       if (!file.endsWith(".parquet")) {
         continue;
       }
       var opener = (ChannelInputFile.Opener) () ->
           (java.nio.channels.SeekableByteChannel) FileSystems.open(FileSystems.matchNewResource(file, false));
-      var schema = ParquetDocuments.schemaOf(new ChannelInputFile(opener, file));
+      org.apache.parquet.schema.MessageType schema;
+      try {
+        schema = ParquetDocuments.schemaOf(new ChannelInputFile(opener, file));
+      } catch (IOException | RuntimeException e) {
+        continue;
+      }
       if (!schema.containsField(textField)) {
         throw InvalidOptionException.of("textField", "'" + textField + "' is not a column of " + file
             + " (columns: " + schema.getFields().stream().map(f -> f.getName()).toList() + ")");

@@ -1,0 +1,294 @@
+package org.emoflow.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.emoflow.model.tokenizer.BpeTrainer;
+import org.emoflow.model.tokenizer.ByteLevelPreTokenizer;
+import org.emoflow.model.tokenizer.TextTokenizer;
+import org.emoflow.model.tokenizer.Tokenizers;
+import org.emoflow.pipelines.Main;
+import org.emoflow.schemas.RejectedDocument;
+import org.emoflow.schemas.TrainingSequence;
+import org.emoflow.transforms.prepare.SplitHash;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** {@code ./emoflow prepare} end to end, on the DirectRunner and the embedded Flink runner. */
+class PrepareEndToEndTest {
+  private static final int SEQ_LEN = 64;
+
+  @TempDir static Path work;
+  static List<Corpora.Doc> corpus;
+  static Path inputs;
+  static Path trainedTokenizer;
+
+  @BeforeAll
+  static void writeCorpus() throws IOException {
+    corpus = new ArrayList<>(Corpora.documents(16, 7));
+    // A megabyte without whitespace: must neither stall the tokenizer nor be truncated.
+    Random random = new Random(3);
+    StringBuilder run = new StringBuilder();
+    for (int i = 0; i < 1_000_000; i++) {
+      run.append((char) ('a' + random.nextInt(26)));
+    }
+    corpus.add(new Corpora.Doc("pathological-0", "prose", run.toString()));
+    inputs = work.resolve("corpus");
+    Corpora.writeJsonl(inputs, corpus);
+    trainedTokenizer = trainTokenizer(work.resolve("bpe/tokenizer.json"));
+  }
+
+  /** A real byte-level BPE tokenizer.json trained on the corpus, for the HuggingFace (DJL) backend. */
+  private static Path trainTokenizer(Path file) throws IOException {
+    Map<String, Long> counts = new HashMap<>();
+    for (Corpora.Doc doc : corpus.subList(0, corpus.size() - 1)) {
+      for (String word : ByteLevelPreTokenizer.split(doc.text())) {
+        counts.merge(word, 1L, Long::sum);
+      }
+    }
+    Files.createDirectories(file.getParent());
+    BpeTrainer.train(counts, 700, List.of("<|endoftext|>")).writeTokenizerJson(file);
+    return file;
+  }
+
+  static Stream<Arguments> packingAndTokenizer() {
+    return Stream.of(
+        Arguments.of("concat", "cl100k_base"),
+        Arguments.of("bestfit", "cl100k_base"),
+        Arguments.of("concat", "trained"),
+        Arguments.of("bestfit", "trained"));
+  }
+
+  @ParameterizedTest(name = "{0} packing, {1} tokenizer")
+  @MethodSource("packingAndTokenizer")
+  void everyDocumentDecodesBackToItsTextFromItsPieces(String packing, String tokenizerName) throws IOException {
+    String tokenizerSpec = tokenizerName.equals("trained") ? trainedTokenizer.toString() : tokenizerName;
+    Path out = work.resolve("roundtrip-" + packing + "-" + tokenizerName);
+    assertEquals(Main.OK, prepare(out, "--tokenizer=" + tokenizerSpec, "--packing=" + packing));
+    PreparedOutput prepared = new PreparedOutput(out);
+    prepared.assertReconciles();
+    Map<String, Map<String, int[]>> docs = prepared.documents();
+    try (TextTokenizer tokenizer = Tokenizers.load(tokenizerSpec)) {
+      long tokens = 0;
+      for (Corpora.Doc doc : corpus) {
+        int[] ids = docs.get("train").containsKey(doc.id()) ? docs.get("train").get(doc.id()) : docs.get("validation").get(doc.id());
+        assertTrue(ids != null, doc.id() + " is missing");
+        assertFalse(docs.get("train").containsKey(doc.id()) && docs.get("validation").containsKey(doc.id()));
+        assertEquals(tokenizer.eosId(), ids[ids.length - 1], "every document ends with EOS");
+        assertEquals(doc.text(), tokenizer.decode(Arrays.copyOf(ids, ids.length - 1)), doc.id());
+        tokens += ids.length;
+      }
+      assertEquals(corpus.size(), docs.get("train").size() + docs.get("validation").size());
+      JsonNode splits = prepared.manifest.path("splits");
+      assertEquals(tokens, splits.path("train").path("tokens").asLong() + splits.path("validation").path("tokens").asLong());
+      for (String split : List.of("train", "validation")) {
+        long rows = prepared.rows.get(split).size();
+        assertEquals(rows, splits.path(split).path("sequences").asLong());
+        assertEquals(rows * SEQ_LEN, splits.path(split).path("tokens").asLong() + splits.path(split).path("padding_tokens").asLong());
+      }
+    }
+    if (packing.equals("bestfit")) {
+      Map<String, Integer> pieces = new HashMap<>();
+      Map<String, Integer> lengths = new HashMap<>();
+      for (List<TrainingSequence> rows : prepared.rows.values()) {
+        for (TrainingSequence row : rows) {
+          for (int s = 0; s < row.getDocIds().size(); s++) {
+            pieces.merge(row.getDocIds().get(s), 1, Integer::sum);
+            lengths.merge(row.getDocIds().get(s), row.getSegmentLengths().get(s), Integer::sum);
+          }
+        }
+      }
+      pieces.forEach((id, count) -> {
+        if (lengths.get(id) <= SEQ_LEN) {
+          assertEquals(1, count, id + " has " + lengths.get(id) + " tokens yet was split");
+        }
+      });
+    }
+  }
+
+  @Test
+  void theSplitIsAFunctionOfTheIdAndEveryDomainIsHeldOut() throws IOException {
+    Path first = work.resolve("split-a");
+    Path second = work.resolve("split-b");
+    assertEquals(Main.OK, prepare(first, "--validation-fraction=0.2"));
+    assertEquals(Main.OK, prepare(second, "--validation-fraction=0.2"));
+    PreparedOutput a = new PreparedOutput(first);
+    PreparedOutput b = new PreparedOutput(second);
+    for (String split : List.of("train", "validation")) {
+      assertEquals(a.canonicalRows(split), b.canonicalRows(split), split + " rows differ between runs");
+    }
+    Set<String> heldOut = a.documents().get("validation").keySet();
+    for (Corpora.Doc doc : corpus) {
+      if (SplitHash.isValidation(SplitHash.of(doc.id()), 0.2)) {
+        assertTrue(heldOut.contains(doc.id()), doc.id() + " hashes into validation");
+      }
+    }
+    for (String domain : List.of("prose", "code", "spanish", "mixed")) {
+      assertTrue(a.manifest.path("domains").path(domain).path("validation_documents").asLong() > 0, domain);
+    }
+  }
+
+  @Test
+  void aDomainTheHashLeavesWithoutValidationStillGetsOneHeldOutDocument() throws IOException {
+    Path dir = work.resolve("tiny-domain");
+    List<Corpora.Doc> docs = List.of(new Corpora.Doc("solo-a", "rare", "first"), new Corpora.Doc("solo-b", "rare", "second"),
+        new Corpora.Doc("c", "common", "third"));
+    Corpora.writeJsonl(dir, docs);
+    Path out = work.resolve("tiny-domain-out");
+    assertEquals(Main.OK, run("prepare", "--input=" + dir + "/*", "--output=" + out, "--seq-len=16",
+        "--validation-fraction=0.0001"));
+    JsonNode rare = new PreparedOutput(out).manifest.path("domains").path("rare");
+    assertEquals(1, rare.path("validation_documents").asLong());
+    assertEquals(1, rare.path("train_documents").asLong());
+  }
+
+  @Test
+  void badInputIsRejectedWithItsReasonAndNothingIsLost() throws IOException {
+    Path dir = work.resolve("bad");
+    Files.createDirectories(dir);
+    List<Corpora.Doc> good = Corpora.documents(3, 11);
+    String lines = String.join("\n",
+        Corpora.line(good.get(0)),
+        "{\"id\": \"broken\", \"text\": ",
+        "",
+        "[\"an\", \"array\"]",
+        "{\"id\": \"no-text\", \"source\": \"prose\"}",
+        "{\"id\": \"numeric\", \"text\": 12, \"source\": \"code\"}",
+        "{\"id\": \"empty\", \"text\": \"\", \"source\": \"prose\"}",
+        "   ",
+        "{\"id\": \"huge\", \"text\": \"" + "y".repeat(50_000) + "\"}",
+        Corpora.line(good.get(1)),
+        "");
+    Corpora.write(dir.resolve("mixed.jsonl"), lines);
+    Files.write(dir.resolve("latin1.jsonl"), "{\"id\": \"latin\", \"text\": \"caf\u00e9\"}\n".getBytes(StandardCharsets.ISO_8859_1));
+    StringBuilder many = new StringBuilder();
+    for (Corpora.Doc doc : Corpora.documents(40, 12)) {
+      many.append(Corpora.line(new Corpora.Doc("cut-" + doc.id(), doc.domain(), doc.text()))).append('\n');
+    }
+    Path gz = dir.resolve("cut.jsonl.gz");
+    Corpora.write(gz, many.toString());
+    byte[] whole = Files.readAllBytes(gz);
+    Files.write(gz, Arrays.copyOf(whole, whole.length * 2 / 3));
+    Files.write(dir.resolve("fake.parquet"), "PAR1 not parquet at all".getBytes(StandardCharsets.UTF_8));
+
+    Path out = work.resolve("bad-out");
+    assertEquals(Main.OK, run("prepare", "--input=" + dir + "/*", "--output=" + out, "--seq-len=" + SEQ_LEN,
+        "--max-document-bytes=30000"));
+    PreparedOutput prepared = new PreparedOutput(out);
+    prepared.assertReconciles();
+    JsonNode reasons = prepared.manifest.path("rejected_by_reason");
+    Map<String, Long> expected = Map.of("malformed_json", 1L, "not_an_object", 1L, "missing_text", 1L,
+        "non_string_text", 1L, "empty_text", 1L, "too_large", 1L, "invalid_utf8", 1L, "corrupt_file", 2L);
+    expected.forEach((reason, count) -> assertEquals(count, reasons.path(reason).asLong(), reason));
+    assertEquals(expected.size(), reasons.size());
+    assertEquals(2, prepared.manifest.path("documents").path("blank_lines").asLong());
+    List<RejectedDocument> rejected = prepared.rejected();
+    assertEquals(9, rejected.size());
+    Map<String, RejectedDocument> byReason = rejected.stream().collect(Collectors.toMap(
+        RejectedDocument::getReason, r -> r, (x, y) -> x));
+    assertEquals(2L, byReason.get("malformed_json").getLine());
+    assertTrue(byReason.get("malformed_json").getSourceFile().endsWith("mixed.jsonl"));
+    assertEquals("numeric", byReason.get("non_string_text").getDocId());
+    assertEquals(9L, byReason.get("too_large").getLine());
+    Set<String> corruptFiles = new HashSet<>();
+    rejected.stream().filter(r -> r.getReason().equals("corrupt_file")).forEach(r -> corruptFiles.add(
+        Path.of(r.getSourceFile()).getFileName().toString()));
+    assertEquals(Set.of("cut.jsonl.gz", "fake.parquet"), corruptFiles);
+    Set<String> packed = new HashSet<>(prepared.documents().get("train").keySet());
+    packed.addAll(prepared.documents().get("validation").keySet());
+    assertTrue(packed.containsAll(List.of(good.get(0).id(), good.get(1).id())), "good documents around bad ones survive");
+  }
+
+  @Test
+  void directAndFlinkWriteTheSameRows() throws IOException {
+    Path direct = work.resolve("runner-direct");
+    Path flink = work.resolve("runner-flink");
+    assertEquals(Main.OK, prepare(direct, "--packing=bestfit"));
+    assertEquals(Main.OK, prepare(flink, "--packing=bestfit", "--runner=FlinkRunner", "--flinkMaster=[local]",
+        "--parallelism=2"));
+    PreparedOutput a = new PreparedOutput(direct);
+    PreparedOutput b = new PreparedOutput(flink);
+    for (String split : List.of("train", "validation")) {
+      assertFalse(a.rows.get(split).isEmpty());
+      assertEquals(a.canonicalRows(split), b.canonicalRows(split), split);
+    }
+    assertEquals(a.manifest.path("documents"), b.manifest.path("documents"));
+    assertEquals(a.manifest.path("domains"), b.manifest.path("domains"));
+  }
+
+  @Test
+  void theManifestRecordsSettingsAndInputChecksums() throws IOException {
+    Path out = work.resolve("manifest");
+    assertEquals(Main.OK, prepare(out));
+    JsonNode manifest = new PreparedOutput(out).manifest;
+    JsonNode settings = manifest.path("settings");
+    assertEquals("cl100k_base", settings.path("tokenizer").asText());
+    assertEquals(100257, settings.path("eos_id").asInt());
+    assertEquals(100277, settings.path("vocab_size").asInt());
+    assertEquals(SEQ_LEN, settings.path("seq_len").asInt());
+    assertEquals("concat", settings.path("packing").asText());
+    assertEquals(3, manifest.path("inputs").size());
+    for (JsonNode input : manifest.path("inputs")) {
+      Path file = Path.of(input.path("path").asText());
+      assertEquals(Files.size(file), input.path("bytes").asLong());
+      assertEquals(org.emoflow.model.checkpoint.Checkpoints.sha256(file), input.path("sha256").asText());
+    }
+  }
+
+  @Test
+  void badOptionsAreRefusedBeforeAnyWork() throws IOException {
+    Path out = work.resolve("never-written");
+    assertRefused("--packing", "prepare", "--input=" + inputs + "/*", "--output=" + out, "--packing=zigzag");
+    assertRefused("--input", "prepare", "--input=" + work.resolve("nothing-here") + "/*.jsonl", "--output=" + out);
+    assertRefused("--seq-len", "prepare", "--input=" + inputs + "/*", "--output=" + out, "--seq-len=2");
+    assertRefused("--no-such-option", "prepare", "--input=" + inputs + "/*", "--output=" + out, "--no-such-option=1");
+    assertRefused("--tokenizer", "prepare", "--input=" + inputs + "/*", "--output=" + out, "--tokenizer=" + work.resolve("missing.json"));
+    assertFalse(Files.exists(out), "nothing written for refused options");
+    Path done = work.resolve("done");
+    assertEquals(Main.OK, prepare(done));
+    assertRefused("--output", "prepare", "--input=" + inputs + "/*", "--output=" + done);
+  }
+
+  private static void assertRefused(String option, String... args) {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status = Main.run(args, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err));
+    String message = err.toString(StandardCharsets.UTF_8);
+    assertEquals(Main.BAD_OPTION, status, message);
+    assertTrue(message.contains(option), message);
+    assertEquals(1, message.strip().lines().count(), "one line: " + message);
+  }
+
+  private static int prepare(Path out, String... extra) {
+    List<String> args = new ArrayList<>(List.of("prepare", "--input=" + inputs + "/*", "--output=" + out,
+        "--seq-len=" + SEQ_LEN));
+    args.addAll(List.of(extra));
+    return run(args.toArray(String[]::new));
+  }
+
+  static int run(String... args) {
+    return Main.run(args, System.out, System.err);
+  }
+}
