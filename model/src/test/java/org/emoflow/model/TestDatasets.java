@@ -104,8 +104,9 @@ public final class TestDatasets {
     settings.put("vocab_size", VOCAB).put("eos_id", EOS).put("pad_id", TestBatches.PAD).put("seq_len", seqLen)
         .put("tokenizer", "synthetic");
     ObjectNode domains = manifest.putObject("domains");
-    domains.putObject(COUNT);
-    domains.putObject(STRIDE);
+    for (String domain : new String[] {COUNT, STRIDE}) {
+      domains.putObject(domain).put("packed", 1).put("validation_documents", 1);
+    }
     Files.createDirectories(root);
     json.writeValue(root.resolve("manifest.json").toFile(), manifest);
   }

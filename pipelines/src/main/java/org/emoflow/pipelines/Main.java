@@ -15,7 +15,8 @@ public final class Main {
 
   private static final List<Command<?>> COMMANDS = List.of(
       new org.emoflow.pipelines.sample.SampleCorpusCommand(),
-      new org.emoflow.pipelines.prepare.PreparePipeline());
+      new org.emoflow.pipelines.prepare.PreparePipeline(),
+      new org.emoflow.pipelines.train.TrainCommand());
 
   private Main() {}
 

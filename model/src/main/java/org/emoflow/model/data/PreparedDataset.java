@@ -72,9 +72,23 @@ public final class PreparedDataset {
     return manifest.path("settings").path("tokenizer").asText();
   }
 
+  /** Domains with at least one packed document (records with unreadable labels count as "unknown"). */
   public List<String> domains() {
+    return domainsWith("packed");
+  }
+
+  /** Domains with at least one held-out document. */
+  public List<String> validationDomains() {
+    return domainsWith("validation_documents");
+  }
+
+  private List<String> domainsWith(String count) {
     List<String> domains = new ArrayList<>();
-    manifest.path("domains").fieldNames().forEachRemaining(domains::add);
+    manifest.path("domains").fields().forEachRemaining(d -> {
+      if (d.getValue().path(count).asLong() > 0) {
+        domains.add(d.getKey());
+      }
+    });
     return domains;
   }
 
