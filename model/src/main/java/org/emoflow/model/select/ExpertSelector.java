@@ -1,0 +1,118 @@
+package org.emoflow.model.select;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.IntFunction;
+import java.util.stream.IntStream;
+import org.emoflow.model.ModelConfig;
+import org.emoflow.model.data.PackedSequence;
+import org.emoflow.model.nn.ExpertRestriction;
+import org.emoflow.model.nn.LanguageModel;
+
+/**
+ * Chooses K experts per layer (the shared one and K - 1 routed) for one model and one calibration set. The
+ * unrestricted model's statistics are measured once, on first need, and serve {@code global}, {@code
+ * frequency}, {@code output} and the first layer of {@code layerwise} at every K; {@code layerwise} needs
+ * one more pass per further layer, since each layer's choice depends on the restriction of those before.
+ */
+public final class ExpertSelector {
+  private final LanguageModel model;
+  private final List<PackedSequence> calibration;
+  private final int batchSize;
+  private final CalibrationFingerprint fingerprint;
+  private RoutingStatistics unrestricted;
+
+  public ExpertSelector(LanguageModel model, List<PackedSequence> calibration, int batchSize) {
+    if (!model.config().router().isMoe()) {
+      throw new IllegalArgumentException("a dense model has no experts to select: only an MoE can be pruned");
+    }
+    if (calibration.isEmpty()) {
+      throw new IllegalArgumentException("no calibration rows: selection needs at least one document");
+    }
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+    }
+    this.model = model;
+    this.calibration = List.copyOf(calibration);
+    this.batchSize = batchSize;
+    this.fingerprint = CalibrationFingerprint.of(calibration);
+    if (fingerprint.scoredTokens() == 0) {
+      throw new IllegalArgumentException(
+          "the calibration rows hold no scored tokens: every segment is a single token");
+    }
+  }
+
+  public CalibrationFingerprint calibration() {
+    return fingerprint;
+  }
+
+  /** The full model's routing on the calibration rows, measured on the first call. */
+  public RoutingStatistics unrestrictedStatistics() {
+    if (unrestricted == null) {
+      unrestricted = RoutingStatistics.measure(model, calibration, batchSize, null);
+    }
+    return unrestricted;
+  }
+
+  /**
+   * @param keptExperts K, counting the shared expert; K - 1 must be at least top_k and K at most E
+   * @param randomSeed used by {@link SelectionMethod#RANDOM} only
+   */
+  public Selection select(SelectionMethod method, int keptExperts, long randomSeed) {
+    int keptRouted = keptRouted(model.config(), keptExperts);
+    ExpertRestriction restriction = switch (method) {
+      case LAYERWISE -> layerwise(keptRouted);
+      case GLOBAL -> eachLayer(layer -> TopExperts.of(unrestrictedStatistics().meanProbability(layer), keptRouted));
+      case FREQUENCY -> eachLayer(layer -> TopExperts.of(unrestrictedStatistics().assignmentCounts(layer), keptRouted));
+      case OUTPUT -> eachLayer(layer -> TopExperts.of(unrestrictedStatistics().outputScores(layer), keptRouted));
+      case RANDOM -> random(keptRouted, randomSeed);
+    };
+    boolean random = method == SelectionMethod.RANDOM;
+    return new Selection(method, keptExperts, restriction, random ? null : fingerprint, random ? randomSeed : null);
+  }
+
+  /** K - 1, once K is checked against the model: at most E, and leaving at least top_k routed experts. */
+  static int keptRouted(ModelConfig config, int keptExperts) {
+    if (keptExperts > config.experts()) {
+      throw new IllegalArgumentException("cannot keep " + keptExperts + " experts per layer: the model has "
+          + config.experts() + " (the shared one included)");
+    }
+    if (keptExperts - 1 < config.topK()) {
+      throw new IllegalArgumentException("keeping " + keptExperts + " experts leaves " + (keptExperts - 1)
+          + " routed ones, fewer than top_k (" + config.topK() + "): K must be at least top_k + 1 = "
+          + (config.topK() + 1));
+    }
+    return keptExperts - 1;
+  }
+
+  private ExpertRestriction layerwise(int keptRouted) {
+    ExpertRestriction restriction = ExpertRestriction.none(model.config().layers());
+    for (int layer = 0; layer < model.config().layers(); layer++) {
+      RoutingStatistics statistics =
+          layer == 0 ? unrestrictedStatistics() : RoutingStatistics.measure(model, calibration, batchSize, restriction);
+      restriction = restriction.with(layer, TopExperts.of(statistics.meanProbability(layer), keptRouted));
+    }
+    return restriction;
+  }
+
+  private ExpertRestriction eachLayer(IntFunction<int[]> keptInLayer) {
+    return new ExpertRestriction(
+        IntStream.range(0, model.config().layers()).mapToObj(keptInLayer).toArray(int[][]::new));
+  }
+
+  /** A uniform (K - 1)-subset per layer by a partial Fisher-Yates shuffle; layers draw in turn from one generator. */
+  private ExpertRestriction random(int keptRouted, long seed) {
+    SplittableRandom generator = new SplittableRandom(seed);
+    int routed = model.config().routedExperts();
+    return eachLayer(layer -> {
+      int[] ids = IntStream.range(0, routed).toArray();
+      for (int i = 0; i < keptRouted; i++) {
+        int j = generator.nextInt(i, routed);
+        int swap = ids[i];
+        ids[i] = ids[j];
+        ids[j] = swap;
+      }
+      return IntStream.of(ids).limit(keptRouted).sorted().toArray();
+    });
+  }
+}

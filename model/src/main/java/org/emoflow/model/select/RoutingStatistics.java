@@ -1,0 +1,79 @@
+package org.emoflow.model.select;
+
+import ai.djl.ndarray.NDArray;
+import java.util.Arrays;
+import java.util.List;
+import org.emoflow.model.data.PackedBatch;
+import org.emoflow.model.data.PackedSequence;
+import org.emoflow.model.nn.ExpertRestriction;
+import org.emoflow.model.nn.ForwardContext;
+import org.emoflow.model.nn.LanguageModel;
+import org.emoflow.model.nn.LayerRouting;
+
+/**
+ * Per layer and routed expert, what calibration rows say about it. Counted over scored tokens, as the spec
+ * says: a segment's last token predicts nothing, so its own routing never reaches a scored loss.
+ *
+ * @param scoredTokens how many tokens were counted
+ * @param probabilitySums [layer][expert] sum of the routed softmax (the restricted one in restricted layers)
+ * @param topKAssignments [layer][expert] how many tokens had the expert among their top-k
+ * @param gatedOutputNorms [layer][expert] sum over the tokens that chose it of gate x L2 norm of its output
+ */
+public record RoutingStatistics(
+    long scoredTokens, double[][] probabilitySums, long[][] topKAssignments, double[][] gatedOutputNorms) {
+
+  /** One pass over the rows with the given (possibly partial, possibly null) restriction. */
+  public static RoutingStatistics measure(
+      LanguageModel model, List<PackedSequence> rows, int batchSize, ExpertRestriction restriction) {
+    Sums sums = new Sums(model.config().layers(), model.config().routedExperts());
+    RoutingPasses.run(model, rows, batchSize, restriction, true, sums::add);
+    return new RoutingStatistics(sums.scoredTokens, sums.probabilities, sums.assignments, sums.gatedNorms);
+  }
+
+  private static final class Sums {
+    private long scoredTokens;
+    private final double[][] probabilities;
+    private final long[][] assignments;
+    private final double[][] gatedNorms;
+
+    Sums(int layers, int routed) {
+      probabilities = new double[layers][routed];
+      assignments = new long[layers][routed];
+      gatedNorms = new double[layers][routed];
+    }
+
+    void add(PackedBatch batch, ForwardContext context) {
+      scoredTokens += batch.scoredTokens;
+      NDArray scored = context.batch.scored.expandDims(1);
+      for (int layer = 0; layer < probabilities.length; layer++) {
+        LayerRouting routing = context.routing(layer);
+        float[] batchSums = routing.probabilities().mul(scored).sum(new int[] {0}).toFloatArray();
+        for (int e = 0; e < batchSums.length; e++) {
+          probabilities[layer][e] += batchSums[e];
+        }
+        float[] gated = routing.topWeights().mul(routing.expertOutputNorms()).toFloatArray();
+        long[] top = routing.topExperts();
+        int k = top.length / batch.totalTokens();
+        for (int slot = 0; slot < top.length; slot++) {
+          if (batch.scored[slot / k] != 0f) {
+            assignments[layer][(int) top[slot]]++;
+            gatedNorms[layer][(int) top[slot]] += gated[slot];
+          }
+        }
+      }
+    }
+  }
+
+  /** Mean routed probability of each expert over the scored tokens. */
+  public double[] meanProbability(int layer) {
+    return Arrays.stream(probabilitySums[layer]).map(sum -> sum / scoredTokens).toArray();
+  }
+
+  public double[] assignmentCounts(int layer) {
+    return Arrays.stream(topKAssignments[layer]).asDoubleStream().toArray();
+  }
+
+  public double[] outputScores(int layer) {
+    return gatedOutputNorms[layer].clone();
+  }
+}
