@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
 
-/** The project version, stamped into every manifest. */
+/** The project version and source revision, stamped into every manifest. */
 public final class Version {
   private Version() {}
 
@@ -18,5 +18,10 @@ public final class Version {
       return "unknown";
     }
     return properties.getProperty("version", "unknown");
+  }
+
+  /** The source revision (git describe) the launcher found, or "unknown" (e.g. when run from a jar). */
+  public static String source() {
+    return System.getProperty("emoflow.source", "unknown");
   }
 }

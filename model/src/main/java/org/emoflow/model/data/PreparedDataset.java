@@ -92,6 +92,16 @@ public final class PreparedDataset {
     return domains;
   }
 
+  /**
+   * The tokenizer the data was prepared with: a tiktoken encoding by name, or the copy of the
+   * tokenizer.json that prepare keeps beside the manifest.
+   */
+  public org.emoflow.model.tokenizer.TextTokenizer openTokenizer() {
+    String backend = manifest.path("settings").path("tokenizer_backend").asText();
+    String spec = backend.equals("huggingface") ? root.resolve("tokenizer.json").toString() : tokenizer();
+    return org.emoflow.model.tokenizer.Tokenizers.load(spec);
+  }
+
   public List<Path> files(String split) throws IOException {
     return ParquetFiles.list(root.resolve("sequences").resolve("split=" + split));
   }

@@ -28,6 +28,7 @@ final class HuggingFaceJsonTokenizer implements TextTokenizer {
   private final int vocabSize;
   private final int eosId;
   private final Map<Integer, String> specialTokens;
+  private final int[] tokenByteLengths;
   private final HuggingFaceTokenizer tokenizer;
 
   HuggingFaceJsonTokenizer(TokenizerJsonFile definition, String eosToken) {
@@ -36,6 +37,7 @@ final class HuggingFaceJsonTokenizer implements TextTokenizer {
     this.vocabSize = definition.vocabSize();
     this.eosId = definition.eosId(eosToken);
     this.specialTokens = definition.specialTokensById();
+    this.tokenByteLengths = definition.tokenByteLengths();
     byte[] encoderJson = definition.withoutSpecialTokens().getBytes(StandardCharsets.UTF_8);
     try {
       // From a stream, not a path: a path makes DJL also apply a tokenizer_config.json found beside it.
@@ -112,6 +114,11 @@ final class HuggingFaceJsonTokenizer implements TextTokenizer {
   @Override
   public int eosId() {
     return eosId;
+  }
+
+  @Override
+  public int[] tokenByteLengths() {
+    return tokenByteLengths.clone();
   }
 
   @Override

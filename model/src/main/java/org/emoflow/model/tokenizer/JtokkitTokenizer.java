@@ -58,6 +58,25 @@ final class JtokkitTokenizer implements TextTokenizer {
   }
 
   @Override
+  public int[] tokenByteLengths() {
+    int[] lengths = new int[definition.vocabSize];
+    com.knuddels.jtokkit.api.IntArrayList single = new com.knuddels.jtokkit.api.IntArrayList(1);
+    for (int id = 0; id < lengths.length; id++) {
+      if (definition.specialTokenIds.containsValue(id)) {
+        continue;
+      }
+      single.clear();
+      single.add(id);
+      try {
+        lengths[id] = encoding.decodeBytes(single).length;
+      } catch (RuntimeException unassigned) {
+        // Ids between the ordinary ranks and the specials stand for nothing.
+      }
+    }
+    return lengths;
+  }
+
+  @Override
   public int vocabSize() {
     return definition.vocabSize;
   }

@@ -32,6 +32,13 @@ public interface TextTokenizer extends AutoCloseable {
   /** One more than the largest id this tokenizer can produce, special tokens included. */
   int vocabSize();
 
+  /**
+   * For each id, the UTF-8 bytes of text it stands for (special tokens: 0), so that bits per byte can be
+   * computed from token losses: byte-level tokens may hold part of a character, so decoding a single
+   * id is not the way to count them.
+   */
+  int[] tokenByteLengths();
+
   /** The encoding name ({@code cl100k_base}) or the absolute path of the {@code tokenizer.json}. */
   String name();
 

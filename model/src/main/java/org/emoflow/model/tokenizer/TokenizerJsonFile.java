@@ -102,6 +102,29 @@ final class TokenizerJsonFile {
                         + " tokens; pass the EOS token explicitly: Tokenizers.load(spec, eosToken)"));
   }
 
+  /**
+   * UTF-8 bytes per id. In a byte-level vocabulary every symbol of a token stands for one byte; in
+   * others a token's text is taken as it is (SentencePiece's '\u2581' for a space). Special tokens: 0.
+   */
+  int[] tokenByteLengths() {
+    int[] lengths = new int[vocabSize()];
+    boolean byteLevel = "ByteLevel".equals(root.path("decoder").path("type").asText())
+        || "ByteLevel".equals(root.path("pre_tokenizer").path("type").asText());
+    modelVocab.fields().forEachRemaining(entry -> {
+      String token = entry.getKey();
+      lengths[entry.getValue().asInt()] = byteLevel
+          ? token.length()
+          : token.replace('\u2581', ' ').getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    });
+    for (JsonNode token : addedTokens()) {
+      int id = token.path("id").asInt();
+      lengths[id] = token.path("special").asBoolean()
+          ? 0
+          : token.path("content").asText().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+    return lengths;
+  }
+
   /** Special added tokens by id: they are decoded here, since the native encoder does not know them. */
   Map<Integer, String> specialTokensById() {
     Map<Integer, String> specials = new HashMap<>();

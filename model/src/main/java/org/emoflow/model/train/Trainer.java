@@ -56,10 +56,18 @@ public final class Trainer {
     void log(String line);
   }
 
-  /** The outcome of a run: where it ended and the last validation losses per domain. */
+  /**
+   * The outcome of a run, also written as {@value #SUMMARY_FILE}: where it ended (the final checkpoint
+   * as an absolute path) and the last validation losses per domain.
+   */
   public record Summary(
-      long finalStep, Path finalCheckpoint, long resumedFromStep, double tokensPerSecond,
-      Map<String, Double> validationLoss) {}
+      long finalStep, String finalCheckpoint, long resumedFromStep, double tokensPerSecond,
+      Map<String, Double> validationLoss) {
+
+    public static Summary read(Path outputDir) throws IOException {
+      return Json.read(Files.readString(outputDir.resolve(SUMMARY_FILE)), Summary.class);
+    }
+  }
 
   public static final String SUMMARY_FILE = "training.json";
 
@@ -91,6 +99,10 @@ public final class Trainer {
         state = resume(latest.get(), model, optimizer, dataSha);
       }
       long resumedFrom = state.step();
+      if (resumedFrom >= config.steps() && Files.exists(output.resolve(SUMMARY_FILE))) {
+        listener.log("already trained to step " + resumedFrom + ": nothing to do");
+        return Summary.read(output);
+      }
       listener.log(String.format("training %s: %,d parameters (%,d active), %s, %s",
           modelConfig.router().id(), modelConfig.parameterCount(), modelConfig.activeParameterCount(),
           Compute.describe(), resumedFrom > 0 ? "resumed at step " + resumedFrom : "from scratch"));
@@ -125,8 +137,8 @@ public final class Trainer {
           }
         }
       }
-      Summary summary = new Summary(config.steps(), lastCheckpoint, resumedFrom, progress.tokensPerSecond(),
-          lastValidation);
+      Summary summary = new Summary(config.steps(), lastCheckpoint.toAbsolutePath().toString(), resumedFrom,
+          progress.tokensPerSecond(), lastValidation);
       AtomicFiles.writeString(output.resolve(SUMMARY_FILE), Json.write(summary));
       return summary;
     }

@@ -72,7 +72,7 @@ class TrainerTest {
     for (int i = 0; i < steps.size(); i++) {
       assertEquals(i + 1, steps.get(i).getStep());
     }
-    assertEquals(40, Checkpoints.stepOf(summary.finalCheckpoint()));
+    assertEquals(40, Checkpoints.stepOf(Path.of(summary.finalCheckpoint())));
   }
 
   @ParameterizedTest

@@ -197,7 +197,7 @@ public final class PreparePipeline implements Command<PreparePipeline.Options> {
    * Buckets for about packBucketTokens each, from the input sizes (known before any work, so every
    * runner packs identically): ~4 bytes of text per token, compressed inputs taken as 4x their size.
    */
-  static int packBuckets(List<String> files, long packBucketTokens) throws IOException {
+  public static int packBuckets(List<String> files, long packBucketTokens) throws IOException {
     long estimatedTokens = 0;
     for (String file : files) {
       long bytes = FileSystems.matchSingleFileSpec(file).sizeBytes();
@@ -208,14 +208,17 @@ public final class PreparePipeline implements Command<PreparePipeline.Options> {
   }
 
   private static TokenizerInfo tokenizerInfo(Options options) {
-    try (TextTokenizer tokenizer = Tokenizers.load(options.getTokenizer(), options.getEosToken())) {
-      String spec = tokenizer.backend().equals("huggingface")
-          ? Path.of(options.getTokenizer()).toAbsolutePath().toString()
-          : options.getTokenizer();
-      return new TokenizerInfo(spec, tokenizer.backend(), tokenizer.fingerprint(), tokenizer.vocabSize(),
+    return describeTokenizer("tokenizer", options.getTokenizer(), options.getEosToken());
+  }
+
+  /** Loads the tokenizer once to check it and record what the manifest needs; refuses a bad one. */
+  public static TokenizerInfo describeTokenizer(String option, String spec, String eosToken) {
+    try (TextTokenizer tokenizer = Tokenizers.load(spec, eosToken)) {
+      String resolved = tokenizer.backend().equals("huggingface") ? Path.of(spec).toAbsolutePath().toString() : spec;
+      return new TokenizerInfo(resolved, tokenizer.backend(), tokenizer.fingerprint(), tokenizer.vocabSize(),
           tokenizer.eosId());
     } catch (RuntimeException e) {
-      throw InvalidOptionException.of("tokenizer", e.getMessage());
+      throw InvalidOptionException.of(option, e.getMessage());
     }
   }
 
@@ -252,7 +255,11 @@ public final class PreparePipeline implements Command<PreparePipeline.Options> {
     if (Files.exists(output) && !Files.isDirectory(output)) {
       throw InvalidOptionException.of("output", output + " exists and is not a directory");
     }
-    // The manifest goes first: a directory without one is never taken for a complete dataset.
+    clearOutput(output);
+  }
+
+  /** Removes a prepared dataset, manifest first: a directory without one is never taken for complete. */
+  public static void clearOutput(Path output) throws IOException {
     Files.deleteIfExists(output.resolve("manifest.json"));
     for (String part : List.of("sequences", "rejected", "tokenizer.json")) {
       AtomicFiles.deleteRecursively(output.resolve(part));

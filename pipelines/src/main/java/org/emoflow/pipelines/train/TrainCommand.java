@@ -238,42 +238,43 @@ public final class TrainCommand implements Command<TrainCommand.Options> {
     } catch (InvalidDatasetException e) {
       throw InvalidOptionException.of("data", e.getMessage());
     }
-    ModelConfig model;
+    return new Setup(data, modelConfig(options, data.vocabSize(), data.seqLen()), trainConfig(options));
+  }
+
+  /** The preset with the options' overrides, for data of this vocabulary and sequence length. */
+  public static ModelConfig modelConfig(Options options, int vocabSize, int seqLen) {
     try {
-      model = modelConfig(options, data);
+      RouterKind router = RouterKind.parse(options.getRouter());
+      ModelConfig preset = ModelConfig.preset(options.getPreset(), vocabSize, seqLen, router);
+      int experts = orElse(options.getExperts(), preset.experts());
+      int topK = orElse(options.getTopK(), preset.topK());
+      int routed = experts - 1;
+      // The preset's pool range follows its own expert count; with other counts it spans k+1 .. all routed.
+      boolean sameShape = experts == preset.experts() && topK == preset.topK();
+      int poolMin = orElse(options.getPoolMin(), sameShape ? preset.poolMin() : Math.min(topK + 1, routed));
+      int poolMax = orElse(options.getPoolMax(), sameShape ? preset.poolMax() : routed);
+      int evalPool = orElse(options.getEvalPool(), preset.evalPool());
+      return new ModelConfig(preset.vocabSize(), preset.dModel(), preset.layers(), preset.heads(), experts, topK,
+          preset.expertHidden(), preset.seqLen(), router, poolMin, poolMax, evalPool,
+          options.getLbWeight() == null ? preset.lbWeight() : options.getLbWeight(),
+          options.getZLossWeight() == null ? preset.zLossWeight() : options.getZLossWeight(),
+          preset.ropeTheta(), options.getIntraDocumentMask(), preset.normEps(), preset.initStd());
     } catch (IllegalArgumentException e) {
       throw new InvalidOptionException("invalid model settings: " + e.getMessage());
     }
-    TrainConfig train;
+  }
+
+  public static TrainConfig trainConfig(Options options) {
     try {
       int micro = options.getMicroBatchSize() == 0 ? options.getBatchSize() : options.getMicroBatchSize();
       int warmup = options.getWarmup() < 0 ? Math.max(1, options.getSteps() / 10) : options.getWarmup();
-      train = new TrainConfig(options.getSteps(), options.getBatchSize(), micro, options.getLr(), warmup,
+      return new TrainConfig(options.getSteps(), options.getBatchSize(), micro, options.getLr(), warmup,
           options.getMinLrRatio(), options.getWeightDecay(), 0.9, 0.95, 1e-8, options.getClipNorm(),
           options.getSeed(), options.getEvalInterval(), options.getEvalSequences(), options.getCheckpointInterval(),
           options.getKeepCheckpoints(), 1024, options.getLogInterval());
     } catch (IllegalArgumentException e) {
       throw new InvalidOptionException("invalid training settings: " + e.getMessage());
     }
-    return new Setup(data, model, train);
-  }
-
-  private static ModelConfig modelConfig(Options options, PreparedDataset data) {
-    RouterKind router = RouterKind.parse(options.getRouter());
-    ModelConfig preset = ModelConfig.preset(options.getPreset(), data.vocabSize(), data.seqLen(), router);
-    int experts = orElse(options.getExperts(), preset.experts());
-    int topK = orElse(options.getTopK(), preset.topK());
-    int routed = experts - 1;
-    // The preset's pool range follows its own expert count; with other counts it spans k+1 .. all routed.
-    boolean sameShape = experts == preset.experts() && topK == preset.topK();
-    int poolMin = orElse(options.getPoolMin(), sameShape ? preset.poolMin() : Math.min(topK + 1, routed));
-    int poolMax = orElse(options.getPoolMax(), sameShape ? preset.poolMax() : routed);
-    int evalPool = orElse(options.getEvalPool(), preset.evalPool());
-    return new ModelConfig(preset.vocabSize(), preset.dModel(), preset.layers(), preset.heads(), experts, topK,
-        preset.expertHidden(), preset.seqLen(), router, poolMin, poolMax, evalPool,
-        options.getLbWeight() == null ? preset.lbWeight() : options.getLbWeight(),
-        options.getZLossWeight() == null ? preset.zLossWeight() : options.getZLossWeight(),
-        preset.ropeTheta(), options.getIntraDocumentMask(), preset.normEps(), preset.initStd());
   }
 
   private static int orElse(Integer value, int fallback) {

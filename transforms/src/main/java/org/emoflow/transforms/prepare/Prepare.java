@@ -27,7 +27,6 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionView;
-import org.apache.beam.sdk.values.PDone;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.emoflow.schemas.InputFile;
 import org.emoflow.schemas.RejectedDocument;
@@ -36,9 +35,10 @@ import org.emoflow.transforms.io.FieldNames;
 
 /**
  * The whole prepare job: input files to OUT/sequences/split={train,validation}/*.parquet, dead letters
- * in OUT/rejected/*.parquet, and OUT/manifest.json, written last.
+ * in OUT/rejected/*.parquet, and OUT/manifest.json, written last. Its output is one element, the
+ * output directory, emitted once the manifest is written: later stages wait on it.
  */
-public final class Prepare extends PTransform<PBegin, PDone> {
+public final class Prepare extends PTransform<PBegin, PCollection<String>> {
   private static final int ROW_GROUP_BYTES = 16 << 20;
 
   private final List<String> files;
@@ -56,7 +56,7 @@ public final class Prepare extends PTransform<PBegin, PDone> {
   }
 
   @Override
-  public PDone expand(PBegin begin) {
+  public PCollection<String> expand(PBegin begin) {
     long started = System.currentTimeMillis();
     FieldNames fields = new FieldNames(settings.textField(), settings.idField(), settings.domainField());
     PCollectionTuple read = begin
@@ -88,14 +88,13 @@ public final class Prepare extends PTransform<PBegin, PDone> {
         .apply("SumTallies", Sum.longsPerKey())
         .apply("TalliesAsMap", View.asMap());
     PCollectionView<List<InputFile>> inputs = read.get(ReadDocuments.INPUT_FILES).apply("InputsAsList", View.asList());
-    begin.apply("ManifestTrigger", Create.of("manifest"))
+    return begin.apply("ManifestTrigger", Create.of(output))
         .apply("AfterAllFiles", Wait.on(
             train.getPerDestinationOutputFilenames(),
             validation.getPerDestinationOutputFilenames(),
             rejected.getPerDestinationOutputFilenames()))
         .apply("WriteManifest", ParDo.of(new WriteManifestFn(settings, tokenizer, output, started, version, tallies, inputs))
             .withSideInputs(tallies, inputs));
-    return PDone.in(begin.getPipeline());
   }
 
   static <T extends SpecificRecord> FileIO.Write<Void, T> parquet(Class<T> type, String directory) {

@@ -32,7 +32,7 @@ import org.emoflow.schemas.SplitCounts;
  * Writes OUT/manifest.json from the pipeline's exact tallies, once every data file is final. For the
  * HuggingFace backend it first copies the tokenizer.json beside it, so the output is self-contained.
  */
-final class WriteManifestFn extends DoFn<String, Void> {
+final class WriteManifestFn extends DoFn<String, String> {
   static final int FORMAT_VERSION = 1;
 
   private final org.emoflow.transforms.prepare.PrepareSettings settings;
@@ -72,6 +72,7 @@ final class WriteManifestFn extends DoFn<String, Void> {
           List.of(directory.resolve("tokenizer.json", ResolveOptions.StandardResolveOptions.RESOLVE_FILE)));
     }
     writeAtomically(directory, "manifest.json", render(manifest));
+    context.output(context.element());
   }
 
   private PrepareSettings settingsRecord() {

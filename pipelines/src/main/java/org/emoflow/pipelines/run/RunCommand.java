@@ -1,0 +1,245 @@
+package org.emoflow.pipelines.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.Validation;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.emoflow.model.checkpoint.Checkpoints;
+import org.emoflow.model.io.AtomicFiles;
+import org.emoflow.pipelines.Main;
+import org.emoflow.pipelines.Version;
+import org.emoflow.pipelines.cli.Command;
+import org.emoflow.pipelines.cli.CommandLine;
+import org.emoflow.pipelines.cli.Inputs;
+import org.emoflow.pipelines.cli.InvalidOptionException;
+import org.emoflow.pipelines.cli.Runners;
+import org.emoflow.pipelines.prepare.PreparePipeline;
+import org.emoflow.pipelines.sample.SampleCorpus;
+import org.emoflow.pipelines.train.TrainCommand;
+import org.emoflow.transforms.prepare.Prepare;
+import org.emoflow.transforms.prepare.PrepareProgress;
+import org.emoflow.transforms.prepare.PrepareSettings;
+import org.emoflow.transforms.prepare.TokenizerInfo;
+import org.emoflow.transforms.run.OutputFile;
+import org.emoflow.transforms.run.RunContext;
+import org.emoflow.transforms.run.StageResult;
+import org.emoflow.transforms.run.TrainAndEvaluate;
+import org.emoflow.transforms.run.TrainingJob;
+import org.emoflow.transforms.run.WriteRunManifest;
+
+/**
+ * {@code ./emoflow run --config=RUN.yaml}: raw corpus to trained, evaluated checkpoints of EMO and its
+ * baselines in one Beam pipeline (prepare, training stages, evaluation, run manifest). Every stage
+ * reuses valid earlier output, so a repeated run with an unchanged corpus does no work.
+ */
+public final class RunCommand implements Command<RunCommand.Options> {
+
+  public interface Options extends PipelineOptions {
+    @Description("The run config (YAML); see examples/quickstart.yaml.")
+    @Validation.Required
+    String getConfig();
+
+    void setConfig(String value);
+  }
+
+  @Override
+  public String name() {
+    return "run";
+  }
+
+  @Override
+  public String summary() {
+    return "Corpus to trained, evaluated checkpoints (EMO and baselines) from one YAML config; reuses earlier work.";
+  }
+
+  @Override
+  public Class<Options> optionsClass() {
+    return Options.class;
+  }
+
+  @Override
+  public int run(Options options) throws IOException {
+    Instant started = Instant.now();
+    PrintStream log = System.err;
+    Path configFile = Path.of(options.getConfig());
+    String configText = RunConfig.read(configFile);
+    RunConfig config = RunConfig.load(configFile, configText);
+    RunConfig.Prepare prepare = config.prepareOrDefaults();
+    List<Variant> variants = checkVariants(config, prepare.seqLen());
+    FileSystems.setDefaultPipelineOptions(options);
+    Path root = Path.of(config.output()).toAbsolutePath();
+    Files.createDirectories(root);
+
+    List<String> files = corpusFiles(config, root, log);
+    List<OutputFile> inputs = new ArrayList<>();
+    for (String file : files) {
+      inputs.add(OutputFile.of(Path.of(file)));
+    }
+    RunTokenizer.Result tokenizer = RunTokenizer.resolve(config, root, files, options, log);
+    Path preparedDir = root.resolve("prepared");
+    PrepareSettings settings = prepareSettings(config, prepare, tokenizer, files);
+    PreparedReuse reuse = PreparedReuse.check(preparedDir, inputs, settings, tokenizer.info());
+    log.println("run " + config.id() + ": " + files.size() + " input files; prepare "
+        + (reuse.reusable() ? "reused (" + reuse.reason() + ")" : "needed (" + reuse.reason() + ")"));
+
+    Pipeline pipeline = Pipeline.create(Runners.forProduction(options));
+    PCollection<String> prepared;
+    PCollection<StageResult> prepareStage;
+    if (reuse.reusable()) {
+      prepared = pipeline.apply("PreparedEarlier", Create.of(preparedDir.toString()));
+      prepareStage = pipeline.apply("PrepareReused", Create.of(StageResult.of("prepare", null, null,
+              StageResult.REUSED, started, reuse.reason(), List.of(OutputFile.of(preparedDir.resolve("manifest.json"))),
+              null))
+          .withCoder(SerializableCoder.of(StageResult.class)));
+    } else {
+      PreparePipeline.clearOutput(preparedDir);
+      prepared = pipeline.apply("Prepare", new Prepare(files, settings, tokenizer.info(), preparedDir.toString(),
+          Version.get()));
+      String startedAt = started.toString();
+      prepareStage = prepared.apply("PrepareDone", MapElements.into(TypeDescriptor.of(StageResult.class))
+              .via(dir -> prepareDone(dir, startedAt)))
+          .setCoder(SerializableCoder.of(StageResult.class));
+    }
+    List<TrainingJob> jobs = new ArrayList<>();
+    for (Variant variant : variants) {
+      jobs.add(new TrainingJob(variant.name(), variant.router(), trainingCommand(config, variant, preparedDir, root),
+          root.resolve("variants").resolve(variant.name()).toString(),
+          root.resolve("logs").resolve(variant.name() + ".log").toString(), variant.steps(),
+          config.maxParallelStages()));
+    }
+    PCollectionTuple trained = prepared.apply("TrainAndEvaluate", new TrainAndEvaluate(jobs, preparedDir.toString(),
+        config.evaluationSequences(), root.resolve("evaluation").toString()));
+    PCollectionList<StageResult> stages = PCollectionList.of(prepareStage)
+        .and(trained.get(TrainAndEvaluate.TRAINED))
+        .and(trained.get(TrainAndEvaluate.EVALUATED));
+    if (tokenizer.stage() != null) {
+      stages = stages.and(pipeline.apply("TokenizerStage", Create.of(tokenizer.stage())
+          .withCoder(SerializableCoder.of(StageResult.class))));
+    }
+    RunContext context = new RunContext(config.id(), root.toString(), configText, sha256(configText),
+        Version.get(), Version.source(), inputs);
+    stages.apply("AllStages", Flatten.pCollections())
+        .apply("WriteManifest", new WriteRunManifest(context, trained.get(TrainAndEvaluate.VALIDATION)));
+
+    try (AutoCloseable progress = PrepareProgress.report(log, 10)) {
+      pipeline.run().waitUntilFinish();
+    } catch (IOException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    return RunSummary.print(root, Duration.between(started, Instant.now()), log);
+  }
+
+  /** A variant with its validated training options, ready to launch. */
+  record Variant(String name, String router, Map<String, Object> options, int steps) {}
+
+  /** Every variant's options are parsed and checked as ./emoflow train would, before any work. */
+  private static List<Variant> checkVariants(RunConfig config, int seqLen) {
+    List<Variant> variants = new ArrayList<>();
+    for (RunConfig.Variant variant : config.variants()) {
+      Map<String, Object> options = RunConfig.trainingOptions(config, variant);
+      List<String> args = new ArrayList<>(List.of("--data=-", "--output=-", "--router=" + variant.router()));
+      options.forEach((key, value) -> args.add("--" + key + "=" + value));
+      TrainCommand.Options parsed;
+      try {
+        parsed = CommandLine.parse(args.toArray(String[]::new), TrainCommand.Options.class);
+        new TrainCommand().validate(parsed);
+        // Any vocabulary will do for checking the shape: the real one comes from the prepared data.
+        TrainCommand.modelConfig(parsed, 4096, seqLen);
+        TrainCommand.trainConfig(parsed);
+      } catch (InvalidOptionException e) {
+        throw new InvalidOptionException("variant '" + variant.name() + "': " + e.getMessage());
+      }
+      variants.add(new Variant(variant.name(), variant.router(), options, parsed.getSteps()));
+    }
+    return variants;
+  }
+
+  private static List<String> corpusFiles(RunConfig config, Path root, PrintStream log) throws IOException {
+    RunConfig.Corpus corpus = config.corpus();
+    if (Boolean.TRUE.equals(corpus.sample())) {
+      long bytes = corpus.sampleBytesPerDomain() == null ? SampleCorpus.DEFAULT_MAX_BYTES_PER_DOMAIN
+          : corpus.sampleBytesPerDomain();
+      SampleCorpus.Summary sample = SampleCorpus.write(root.resolve("corpus"), SampleCorpus.DEFAULT_CACHE_DIR, bytes);
+      log.printf("run: sample corpus of %d domains in %s%n", sample.domains().size(), sample.outputDir());
+      return Inputs.expand("corpus.inputs", List.of(root.resolve("corpus") + "/*.jsonl.gz"));
+    }
+    return Inputs.expand("corpus.inputs", corpus.inputs());
+  }
+
+  private static PrepareSettings prepareSettings(RunConfig config, RunConfig.Prepare prepare,
+      RunTokenizer.Result tokenizer, List<String> files) throws IOException {
+    RunConfig.Corpus corpus = config.corpus();
+    long maxBytes = corpus.maxDocumentBytes() == null ? 8L << 20 : corpus.maxDocumentBytes();
+    if (!List.of("concat", "bestfit").contains(prepare.packing())) {
+      throw new InvalidOptionException("prepare.packing: expected concat or bestfit, got '" + prepare.packing() + "'");
+    }
+    return new PrepareSettings(tokenizer.info().spec(), null, prepare.seqLen(), prepare.packing(),
+        prepare.validationFraction(), orElse(corpus.textField(), "text"), orElse(corpus.idField(), "id"),
+        orElse(corpus.domainField(), "source"), maxBytes, prepare.packBucketTokens(),
+        PreparePipeline.packBuckets(files, prepare.packBucketTokens()), 50_000);
+  }
+
+  private static String orElse(String value, String fallback) {
+    return value == null ? fallback : value;
+  }
+
+  /** The child JVM's command: this JVM's java and class path, the configured JVM options, then train. */
+  private static List<String> trainingCommand(RunConfig config, Variant variant, Path preparedDir, Path root) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(config.jvmOptions());
+    command.add("-Djava.awt.headless=true");
+    command.add("-cp");
+    command.add(ChildClasspath.current());
+    command.add(Main.class.getName());
+    command.add("train");
+    command.add("--data=" + preparedDir);
+    command.add("--output=" + root.resolve("variants").resolve(variant.name()));
+    command.add("--router=" + variant.router());
+    variant.options().forEach((key, value) -> command.add("--" + key + "=" + value));
+    return command;
+  }
+
+  private static StageResult prepareDone(String dir, String startedAt) {
+    try {
+      return StageResult.of("prepare", null, null, StageResult.DONE, Instant.parse(startedAt), null,
+          List.of(OutputFile.of(Path.of(dir).resolve("manifest.json"))), null);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  static String sha256(String text) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

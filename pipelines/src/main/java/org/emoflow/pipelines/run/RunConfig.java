@@ -1,0 +1,188 @@
+package org.emoflow.pipelines.run;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.emoflow.pipelines.cli.InvalidOptionException;
+
+/**
+ * A run config (YAML): the corpus, the tokenizer, the prepare settings, the training variants and where
+ * everything goes. Unknown keys are refused by name; {@code training} maps onto {@code ./emoflow train}'s
+ * options (snake_case or kebab-case), shared by every variant and overridable per variant. See
+ * examples/quickstart.yaml.
+ */
+public record RunConfig(
+    String runId,
+    String output,
+    Corpus corpus,
+    Tokenizer tokenizer,
+    Prepare prepare,
+    Map<String, Object> training,
+    List<Variant> variants,
+    Stages stages,
+    Evaluation evaluation) {
+
+  /** Input files (globs), or the sample corpus fetched into RUN/corpus. */
+  public record Corpus(
+      List<String> inputs, Boolean sample, Long sampleBytesPerDomain, String textField, String idField,
+      String domainField, Long maxDocumentBytes) {}
+
+  /** A tiktoken encoding or tokenizer.json path ({@code name}), or a BPE trained on the corpus ({@code train}). */
+  public record Tokenizer(String name, TrainedTokenizer train) {}
+
+  public record TrainedTokenizer(Integer vocabSize, Integer minFrequency) {}
+
+  public record Prepare(Integer seqLen, String packing, Double validationFraction, Long packBucketTokens) {}
+
+  /** One trained model: a router kind and optional training options of its own. */
+  public record Variant(String name, String router, Map<String, Object> training) {}
+
+  /**
+   * How training processes run.
+   *
+   * @param maxParallel training processes a worker JVM runs at once
+   * @param jvmOptions options of each training process's JVM
+   */
+  public record Stages(Integer maxParallel, List<String> jvmOptions) {}
+
+  /** @param sequences validation sequences per evaluation (0: the whole split) */
+  public record Evaluation(Integer sequences) {}
+
+  static final List<Variant> DEFAULT_VARIANTS = List.of(
+      new Variant("emo", "emo", Map.of()), new Variant("standard", "standard", Map.of()));
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+  /** Training options the run sets itself, per variant. */
+  private static final Set<String> RESERVED_TRAINING = Set.of("data", "output", "router");
+
+  public static RunConfig load(Path file, String text) {
+    RunConfig config;
+    try {
+      config = YAML.readValue(text, RunConfig.class);
+    } catch (UnrecognizedPropertyException e) {
+      String known = e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", "));
+      throw new InvalidOptionException(file + ": unknown key '" + e.getPropertyName() + "'" + at(e.getLocation())
+          + " (known here: " + known + ")");
+    } catch (JsonProcessingException e) {
+      throw new InvalidOptionException(file + ": " + e.getOriginalMessage() + at(e.getLocation()));
+    }
+    if (config == null) {
+      throw new InvalidOptionException(file + " is empty");
+    }
+    config.check(file);
+    return config;
+  }
+
+  public static String read(Path file) {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new InvalidOptionException("--config: cannot read " + file + " (" + e.getMessage() + ")");
+    }
+  }
+
+  private static String at(JsonLocation location) {
+    return location == null || location.getLineNr() < 0 ? "" : " at line " + location.getLineNr();
+  }
+
+  private void check(Path file) {
+    if (output == null || output.isBlank()) {
+      throw new InvalidOptionException(file + ": 'output' is required");
+    }
+    if (corpus == null) {
+      throw new InvalidOptionException(file + ": 'corpus' is required (inputs, or sample: true)");
+    }
+    boolean hasInputs = corpus.inputs() != null && !corpus.inputs().isEmpty();
+    if (hasInputs == Boolean.TRUE.equals(corpus.sample())) {
+      throw new InvalidOptionException(file + ": corpus needs either 'inputs' or 'sample: true', not both or neither");
+    }
+    if (tokenizer != null && (tokenizer.name() == null) == (tokenizer.train() == null)) {
+      throw new InvalidOptionException(file + ": tokenizer needs either 'name' or 'train', not both or neither");
+    }
+    Set<String> names = new HashSet<>();
+    for (Variant variant : variants()) {
+      if (variant.name() == null || !variant.name().matches("[A-Za-z0-9_.-]+")) {
+        throw new InvalidOptionException(file + ": variant name '" + variant.name()
+            + "' must be letters, digits, '.', '_' or '-'");
+      }
+      if (!names.add(variant.name())) {
+        throw new InvalidOptionException(file + ": two variants are named '" + variant.name() + "'");
+      }
+      if (variant.router() == null) {
+        throw new InvalidOptionException(file + ": variant '" + variant.name() + "' has no router");
+      }
+      for (String key : trainingOptions(variant).keySet()) {
+        if (RESERVED_TRAINING.contains(key)) {
+          throw new InvalidOptionException(file + ": training option '" + key + "' is set by the run itself");
+        }
+      }
+    }
+  }
+
+  public String id() {
+    return runId != null ? runId : Path.of(output).getFileName().toString();
+  }
+
+  public List<Variant> variants() {
+    return variants == null || variants.isEmpty() ? DEFAULT_VARIANTS : variants;
+  }
+
+  /** The shared training options with the variant's own on top, keys in kebab-case. */
+  public static Map<String, Object> trainingOptions(RunConfig config, Variant variant) {
+    Map<String, Object> options = new LinkedHashMap<>();
+    if (config.training() != null) {
+      config.training().forEach((key, value) -> options.put(kebab(key), value));
+    }
+    if (variant.training() != null) {
+      variant.training().forEach((key, value) -> options.put(kebab(key), value));
+    }
+    return options;
+  }
+
+  private Map<String, Object> trainingOptions(Variant variant) {
+    return trainingOptions(this, variant);
+  }
+
+  private static String kebab(String key) {
+    return key.replace('_', '-');
+  }
+
+  public Prepare prepareOrDefaults() {
+    Prepare given = prepare == null ? new Prepare(null, null, null, null) : prepare;
+    return new Prepare(
+        given.seqLen() == null ? 256 : given.seqLen(),
+        given.packing() == null ? "concat" : given.packing(),
+        given.validationFraction() == null ? 0.05 : given.validationFraction(),
+        given.packBucketTokens() == null ? 4_000_000L : given.packBucketTokens());
+  }
+
+  public int maxParallelStages() {
+    return stages == null || stages.maxParallel() == null ? 1 : stages.maxParallel();
+  }
+
+  public List<String> jvmOptions() {
+    return stages == null || stages.jvmOptions() == null ? List.of("-Xmx6g") : stages.jvmOptions();
+  }
+
+  public int evaluationSequences() {
+    return evaluation == null || evaluation.sequences() == null ? 0 : evaluation.sequences();
+  }
+}
