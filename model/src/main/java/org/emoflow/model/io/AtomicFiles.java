@@ -36,7 +36,24 @@ public final class AtomicFiles {
     write(target, temporary -> Files.writeString(temporary, content, StandardCharsets.UTF_8));
   }
 
+  /**
+   * Renames source over target. A directory cannot be renamed over a non-empty one (a checkpoint that
+   * failed its checksums and is being rewritten), so that one is first moved aside: at every moment the
+   * name holds the old content or the complete new one, never a mixture.
+   */
   public static void move(Path source, Path target) throws IOException {
+    Path stale = null;
+    if (Files.isDirectory(target)) {
+      stale = target.resolveSibling("_stale." + target.getFileName() + "." + UUID.randomUUID());
+      rename(target, stale);
+    }
+    rename(source, target);
+    if (stale != null) {
+      deleteRecursively(stale);
+    }
+  }
+
+  private static void rename(Path source, Path target) throws IOException {
     try {
       Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (AtomicMoveNotSupportedException e) {

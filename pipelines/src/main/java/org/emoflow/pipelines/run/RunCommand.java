@@ -91,7 +91,6 @@ public final class RunCommand implements Command<RunCommand.Options> {
     List<Variant> variants = checkVariants(config, prepare.seqLen());
     FileSystems.setDefaultPipelineOptions(options);
     Path root = Path.of(config.output()).toAbsolutePath();
-    Files.createDirectories(root);
 
     List<String> files = corpusFiles(config, root, log);
     List<OutputFile> inputs = new ArrayList<>();
@@ -99,6 +98,7 @@ public final class RunCommand implements Command<RunCommand.Options> {
       inputs.add(OutputFile.of(Path.of(file)));
     }
     RunTokenizer.Result tokenizer = RunTokenizer.resolve(config, root, files, options, log);
+    Files.createDirectories(root);
     Path preparedDir = root.resolve("prepared");
     PrepareSettings settings = prepareSettings(config, prepare, tokenizer, files);
     PreparedReuse reuse = PreparedReuse.check(preparedDir, inputs, settings, tokenizer.info());
