@@ -15,6 +15,7 @@ public final class Main {
 
   private static final List<Command<?>> COMMANDS = List.of(
       new org.emoflow.pipelines.sample.SampleCorpusCommand(),
+      new org.emoflow.pipelines.tokenizer.TrainTokenizerPipeline(),
       new org.emoflow.pipelines.prepare.PreparePipeline(),
       new org.emoflow.pipelines.train.TrainCommand(),
       new org.emoflow.pipelines.run.RunCommand());

@@ -13,19 +13,17 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
-import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
 import org.emoflow.model.io.AtomicFiles;
-import org.emoflow.model.io.ChannelInputFile;
 import org.emoflow.model.tokenizer.TextTokenizer;
 import org.emoflow.model.tokenizer.Tokenizers;
 import org.emoflow.pipelines.Main;
 import org.emoflow.pipelines.Version;
 import org.emoflow.pipelines.cli.Command;
+import org.emoflow.pipelines.cli.DocumentInputOptions;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 import org.emoflow.pipelines.cli.Inputs;
 import org.emoflow.pipelines.cli.Runners;
-import org.emoflow.transforms.io.ParquetDocuments;
 import org.emoflow.transforms.prepare.Prepare;
 import org.emoflow.transforms.prepare.PrepareProgress;
 import org.emoflow.transforms.prepare.PrepareSettings;
@@ -34,13 +32,7 @@ import org.emoflow.transforms.prepare.TokenizerInfo;
 /** {@code ./emoflow prepare}: raw corpora to tokenized, document-packed Parquet. */
 public final class PreparePipeline implements Command<PreparePipeline.Options> {
 
-  public interface Options extends PipelineOptions {
-    @Description("Input files or globs: Dolma-style JSONL (plain, .gz or .zst) or Parquet. Repeat or separate with commas.")
-    @Validation.Required
-    List<String> getInput();
-
-    void setInput(List<String> value);
-
+  public interface Options extends DocumentInputOptions {
     @Description("Output directory.")
     @Validation.Required
     String getOutput();
@@ -75,30 +67,6 @@ public final class PreparePipeline implements Command<PreparePipeline.Options> {
     double getValidationFraction();
 
     void setValidationFraction(double value);
-
-    @Description("Field holding the text (JSONL key or Parquet column).")
-    @Default.String("text")
-    String getTextField();
-
-    void setTextField(String value);
-
-    @Description("Field holding the document id; records without one are named FILE:LINE.")
-    @Default.String("id")
-    String getIdField();
-
-    void setIdField(String value);
-
-    @Description("Field holding the domain label (a dotted path reaches into nested objects); missing labels become 'unknown'.")
-    @Default.String("source")
-    String getDomainField();
-
-    void setDomainField(String value);
-
-    @Description("Records larger than this many bytes (a JSONL line, or a Parquet text) are rejected as too_large.")
-    @Default.Long(8L << 20)
-    long getMaxDocumentBytes();
-
-    void setMaxDocumentBytes(long value);
 
     @Description("Documents are packed in hash buckets of about this many tokens (memory per worker, determinism).")
     @Default.Long(4_000_000L)
@@ -136,6 +104,7 @@ public final class PreparePipeline implements Command<PreparePipeline.Options> {
 
   @Override
   public void validate(Options options) {
+    Inputs.validate(options);
     if (options.getSeqLen() < 8) {
       throw InvalidOptionException.of("seqLen", "must be at least 8, got " + options.getSeqLen());
     }
@@ -145,9 +114,6 @@ public final class PreparePipeline implements Command<PreparePipeline.Options> {
     double fraction = options.getValidationFraction();
     if (!(fraction >= 0 && fraction < 1)) {
       throw InvalidOptionException.of("validationFraction", "must be in [0, 1), got " + fraction);
-    }
-    if (options.getMaxDocumentBytes() <= 0) {
-      throw InvalidOptionException.of("maxDocumentBytes", "must be positive");
     }
     if (options.getPackBucketTokens() < options.getSeqLen()) {
       throw InvalidOptionException.of("packBucketTokens", "must be at least --seq-len");
@@ -168,7 +134,7 @@ public final class PreparePipeline implements Command<PreparePipeline.Options> {
     FileSystems.setDefaultPipelineOptions(options);
     List<String> files = Inputs.expand("input", options.getInput());
     TokenizerInfo tokenizer = tokenizerInfo(options);
-    checkParquetColumns(files, options.getTextField());
+    Inputs.requireParquetColumn("textField", files, options.getTextField());
     prepareOutput(Path.of(options.getOutput()), options.getOverwrite());
     PrepareSettings settings = new PrepareSettings(
         options.getTokenizer(), options.getEosToken(), options.getSeqLen(), options.getPacking(),
@@ -219,30 +185,6 @@ public final class PreparePipeline implements Command<PreparePipeline.Options> {
           tokenizer.eosId());
     } catch (RuntimeException e) {
       throw InvalidOptionException.of(option, e.getMessage());
-    }
-  }
-
-  /**
-   * A readable Parquet input without the text column means a wrong --text-field: refused up front. An
-   * unreadable one is not an option error; the pipeline reports it as a corrupt_file dead letter.
-   */
-  private static void checkParquetColumns(List<String> files, String textField) {
-    for (String file : files) {
-      if (!file.endsWith(".parquet")) {
-        continue;
-      }
-      var opener = (ChannelInputFile.Opener) () ->
-          (java.nio.channels.SeekableByteChannel) FileSystems.open(FileSystems.matchNewResource(file, false));
-      org.apache.parquet.schema.MessageType schema;
-      try {
-        schema = ParquetDocuments.schemaOf(new ChannelInputFile(opener, file));
-      } catch (IOException | RuntimeException e) {
-        continue;
-      }
-      if (!schema.containsField(textField)) {
-        throw InvalidOptionException.of("textField", "'" + textField + "' is not a column of " + file
-            + " (columns: " + schema.getFields().stream().map(f -> f.getName()).toList() + ")");
-      }
     }
   }
 
