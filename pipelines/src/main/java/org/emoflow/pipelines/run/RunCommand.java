@@ -13,10 +13,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
@@ -63,6 +65,14 @@ public final class RunCommand implements Command<RunCommand.Options> {
     String getConfig();
 
     void setConfig(String value);
+
+    @Description("Worker threads of the DirectRunner during the run. 1 by default: training runs in child "
+        + "processes that need every core, and each extra DirectRunner thread busy-waits on one of them "
+        + "(measured: a training stage ran 3-10x slower beside the default thread pool).")
+    @Default.Integer(1)
+    int getDirectThreads();
+
+    void setDirectThreads(int value);
   }
 
   @Override
@@ -78,6 +88,13 @@ public final class RunCommand implements Command<RunCommand.Options> {
   @Override
   public Class<Options> optionsClass() {
     return Options.class;
+  }
+
+  @Override
+  public void validate(Options options) {
+    if (options.getDirectThreads() < 1) {
+      throw new InvalidOptionException("--direct-threads: expected at least 1, got " + options.getDirectThreads());
+    }
   }
 
   @Override
@@ -97,7 +114,7 @@ public final class RunCommand implements Command<RunCommand.Options> {
     for (String file : files) {
       inputs.add(OutputFile.of(Path.of(file)));
     }
-    RunTokenizer.Result tokenizer = RunTokenizer.resolve(config, root, files, options, log);
+    RunTokenizer.Result tokenizer = RunTokenizer.resolve(config, root, files, inputs, options, log);
     Files.createDirectories(root);
     Path preparedDir = root.resolve("prepared");
     PrepareSettings settings = prepareSettings(config, prepare, tokenizer, files);
@@ -105,6 +122,7 @@ public final class RunCommand implements Command<RunCommand.Options> {
     log.println("run " + config.id() + ": " + files.size() + " input files; prepare "
         + (reuse.reusable() ? "reused (" + reuse.reason() + ")" : "needed (" + reuse.reason() + ")"));
 
+    options.as(DirectOptions.class).setTargetParallelism(options.getDirectThreads());
     Pipeline pipeline = Pipeline.create(Runners.forProduction(options));
     PCollection<String> prepared;
     PCollection<StageResult> prepareStage;
@@ -131,7 +149,7 @@ public final class RunCommand implements Command<RunCommand.Options> {
           config.maxParallelStages()));
     }
     PCollectionTuple trained = prepared.apply("TrainAndEvaluate", new TrainAndEvaluate(jobs, preparedDir.toString(),
-        config.evaluationSequences(), root.resolve("evaluation").toString()));
+        config.evaluationSequences(), root.resolve("evaluation").toString(), config.maxParallelStages()));
     PCollectionList<StageResult> stages = PCollectionList.of(prepareStage)
         .and(trained.get(TrainAndEvaluate.TRAINED))
         .and(trained.get(TrainAndEvaluate.EVALUATED));

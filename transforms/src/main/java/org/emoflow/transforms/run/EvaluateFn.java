@@ -32,16 +32,21 @@ final class EvaluateFn extends DoFn<StageResult, VariantValidation> {
   private final String preparedDir;
   private final int sequences;
   private final String cacheDir;
+  private final int computeSlots;
 
-  /** @param sequences validation rows to evaluate on (0: the whole split) */
-  EvaluateFn(String preparedDir, int sequences, String cacheDir) {
+  /**
+   * @param sequences validation rows to evaluate on (0: the whole split)
+   * @param computeSlots shared with the training stages: evaluations and training take turns
+   */
+  EvaluateFn(String preparedDir, int sequences, String cacheDir, int computeSlots) {
     this.preparedDir = preparedDir;
     this.sequences = sequences;
     this.cacheDir = cacheDir;
+    this.computeSlots = computeSlots;
   }
 
   @ProcessElement
-  public void process(@Element StageResult trained, MultiOutputReceiver out) {
+  public void process(@Element StageResult trained, MultiOutputReceiver out) throws InterruptedException {
     if (!trained.succeeded()) {
       return;
     }
@@ -56,7 +61,7 @@ final class EvaluateFn extends DoFn<StageResult, VariantValidation> {
       if (Files.exists(cache)) {
         rows = ParquetFiles.readAll(cache);
       } else {
-        rows = evaluate(trained);
+        rows = ComputeSlots.run(computeSlots, () -> evaluate(trained));
         ParquetFiles.write(cache, VariantValidation.getClassSchema(), rows);
         status = StageResult.DONE;
       }

@@ -16,8 +16,8 @@ import org.emoflow.schemas.VariantValidation;
 
 /**
  * The training stages, once the prepared data is there (its signal), then the evaluation of each final
- * checkpoint. Stages are spread over workers (on Flink, one per slot); each worker JVM runs at most the
- * job's {@code maxParallelStages} training processes at once.
+ * checkpoint. Stages are spread over workers (on Flink, one per slot); each worker JVM runs at most
+ * {@code computeSlots} training processes and evaluations at once.
  */
 public final class TrainAndEvaluate extends PTransform<PCollection<String>, PCollectionTuple> {
   public static final TupleTag<StageResult> TRAINED = new TupleTag<>("trained") {};
@@ -28,12 +28,16 @@ public final class TrainAndEvaluate extends PTransform<PCollection<String>, PCol
   private final String preparedDir;
   private final int evaluationSequences;
   private final String evaluationDir;
+  private final int computeSlots;
 
-  public TrainAndEvaluate(List<TrainingJob> jobs, String preparedDir, int evaluationSequences, String evaluationDir) {
+  /** @param computeSlots training processes and evaluations a worker JVM runs at once */
+  public TrainAndEvaluate(List<TrainingJob> jobs, String preparedDir, int evaluationSequences, String evaluationDir,
+      int computeSlots) {
     this.jobs = List.copyOf(jobs);
     this.preparedDir = preparedDir;
     this.evaluationSequences = evaluationSequences;
     this.evaluationDir = evaluationDir;
+    this.computeSlots = computeSlots;
   }
 
   @Override
@@ -45,7 +49,7 @@ public final class TrainAndEvaluate extends PTransform<PCollection<String>, PCol
         .apply("Train", ParDo.of(new TrainStageFn()))
         .setCoder(SerializableCoder.of(StageResult.class));
     PCollectionTuple evaluated = trained.apply("Evaluate",
-        ParDo.of(new EvaluateFn(preparedDir, evaluationSequences, evaluationDir))
+        ParDo.of(new EvaluateFn(preparedDir, evaluationSequences, evaluationDir, computeSlots))
             .withOutputTags(VALIDATION, TupleTagList.of(EVALUATED)));
     evaluated.get(VALIDATION).setCoder(AvroCoder.of(VariantValidation.class));
     evaluated.get(EVALUATED).setCoder(SerializableCoder.of(StageResult.class));

@@ -12,9 +12,6 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.emoflow.model.checkpoint.Checkpoints;
 import org.emoflow.model.train.Trainer;
@@ -27,8 +24,6 @@ import org.emoflow.model.train.Trainer;
  * failed result with its reason, never a lost run: the other stages go on.
  */
 final class TrainStageFn extends DoFn<TrainingJob, StageResult> {
-  /** Per worker JVM: how many training processes run at once (one permit pool per configured limit). */
-  private static final Map<Integer, Semaphore> SLOTS = new ConcurrentHashMap<>();
   private static final int REASON_LINES = 5;
 
   @ProcessElement
@@ -43,15 +38,11 @@ final class TrainStageFn extends DoFn<TrainingJob, StageResult> {
     } catch (IOException e) {
       // An unreadable summary or checkpoint: train again, which resumes from the newest valid checkpoint.
     }
-    Semaphore slots = SLOTS.computeIfAbsent(job.maxParallelStages(), Semaphore::new);
-    slots.acquire();
     String failure;
     try {
-      failure = launch(job);
+      failure = ComputeSlots.run(job.maxParallelStages(), () -> launch(job));
     } catch (IOException e) {
       failure = "cannot run the training process: " + e.getMessage();
-    } finally {
-      slots.release();
     }
     try {
       if (failure == null && !isFinished(output, job.steps())) {
