@@ -74,8 +74,8 @@ public final class PackSequences extends PTransform<PCollection<TokenizedDocumen
         .apply("PackBucket", ParDo.of(new PackBucketFn(settings, padId, holdouts))
             .withSideInputs(holdouts)
             .withOutputTags(TRAIN, TupleTagList.of(VALIDATION).and(Tallies.TAG)));
-    packed.get(TRAIN).setCoder(AvroCoder.of(TrainingSequence.class));
-    packed.get(VALIDATION).setCoder(AvroCoder.of(TrainingSequence.class));
+    packed.get(TRAIN).setCoder(AvroCoder.specific(TrainingSequence.class));
+    packed.get(VALIDATION).setCoder(AvroCoder.specific(TrainingSequence.class));
     return packed;
   }
 

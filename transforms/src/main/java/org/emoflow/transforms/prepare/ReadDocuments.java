@@ -53,8 +53,8 @@ public final class ReadDocuments extends PTransform<PCollection<String>, PCollec
         .apply("Parse", ParDo.of(new ParseFileFn(fields, maxRecordBytes))
             .withOutputTags(DOCUMENTS, TupleTagList.of(REJECTED).and(INPUT_FILES).and(Tallies.TAG)));
     read.get(DOCUMENTS).setCoder(new Document.Coder());
-    read.get(REJECTED).setCoder(AvroCoder.of(RejectedDocument.class));
-    read.get(INPUT_FILES).setCoder(AvroCoder.of(InputFile.class));
+    read.get(REJECTED).setCoder(AvroCoder.specific(RejectedDocument.class));
+    read.get(INPUT_FILES).setCoder(AvroCoder.specific(InputFile.class));
     return read;
   }
 

@@ -34,7 +34,7 @@ public final class TokenizeDocuments extends PTransform<PCollection<Document>, P
     PCollectionTuple tokenized = documents.apply("Tokenize", ParDo.of(new TokenizeFn(tokenizer, eosToken))
         .withOutputTags(TOKENIZED, TupleTagList.of(REJECTED).and(Tallies.TAG)));
     tokenized.get(TOKENIZED).setCoder(new TokenizedDocument.Coder());
-    tokenized.get(REJECTED).setCoder(AvroCoder.of(RejectedDocument.class));
+    tokenized.get(REJECTED).setCoder(AvroCoder.specific(RejectedDocument.class));
     return tokenized;
   }
 

@@ -1,7 +1,5 @@
 package org.emoflow.transforms.prepare;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
@@ -13,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
-import org.apache.avro.generic.GenericData;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MoveOptions;
 import org.apache.beam.sdk.io.fs.ResolveOptions;
@@ -21,6 +18,7 @@ import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.emoflow.model.data.PreparedDataset;
+import org.emoflow.transforms.io.AvroJson;
 import org.emoflow.schemas.DocumentCounts;
 import org.emoflow.schemas.DomainCounts;
 import org.emoflow.schemas.InputFile;
@@ -71,7 +69,7 @@ final class WriteManifestFn extends DoFn<String, String> {
       FileSystems.copy(List.of(FileSystems.matchNewResource(tokenizer.spec(), false)),
           List.of(directory.resolve("tokenizer.json", ResolveOptions.StandardResolveOptions.RESOLVE_FILE)));
     }
-    writeAtomically(directory, "manifest.json", render(manifest));
+    writeAtomically(directory, "manifest.json", AvroJson.pretty(manifest));
     context.output(context.element());
   }
 
@@ -117,12 +115,6 @@ final class WriteManifestFn extends DoFn<String, String> {
       }
     });
     return selected;
-  }
-
-  /** Avro's JSON rendering of the record, indented. */
-  static String render(PrepareManifest manifest) throws IOException {
-    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    return json.writeValueAsString(json.readTree(GenericData.get().toString(manifest))) + "\n";
   }
 
   /** Temporary file beside the target, then a rename: readers never see a partial manifest. */

@@ -51,7 +51,7 @@ public final class TrainAndEvaluate extends PTransform<PCollection<String>, PCol
     PCollectionTuple evaluated = trained.apply("Evaluate",
         ParDo.of(new EvaluateFn(preparedDir, evaluationSequences, evaluationDir, computeSlots))
             .withOutputTags(VALIDATION, TupleTagList.of(EVALUATED)));
-    evaluated.get(VALIDATION).setCoder(AvroCoder.of(VariantValidation.class));
+    evaluated.get(VALIDATION).setCoder(AvroCoder.specific(VariantValidation.class));
     evaluated.get(EVALUATED).setCoder(SerializableCoder.of(StageResult.class));
     return PCollectionTuple.of(TRAINED, trained)
         .and(VALIDATION, evaluated.get(VALIDATION))

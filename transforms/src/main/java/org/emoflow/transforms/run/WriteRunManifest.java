@@ -1,14 +1,11 @@
 package org.emoflow.transforms.run;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import org.apache.avro.generic.GenericData;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -20,6 +17,7 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.emoflow.model.io.AtomicFiles;
 import org.emoflow.model.io.ParquetFiles;
+import org.emoflow.transforms.io.AvroJson;
 import org.emoflow.schemas.RunInput;
 import org.emoflow.schemas.RunManifest;
 import org.emoflow.schemas.StageOutput;
@@ -79,7 +77,7 @@ public final class WriteRunManifest extends PTransform<PCollection<StageResult>,
       Path dir = Path.of(run.outputDir());
       ParquetFiles.write(dir.resolve("validation.parquet"), VariantValidation.getClassSchema(), rows);
       ParquetFiles.write(dir.resolve("manifest.parquet"), RunManifest.getClassSchema(), List.of(manifest));
-      AtomicFiles.writeString(dir.resolve("manifest.json"), render(manifest));
+      AtomicFiles.writeString(dir.resolve("manifest.json"), AvroJson.pretty(manifest));
       context.output(status);
     }
 
@@ -91,11 +89,6 @@ public final class WriteRunManifest extends PTransform<PCollection<StageResult>,
     private static StageRecord record(StageResult stage) {
       return new StageRecord(stage.name(), stage.status(), stage.startedAt(), stage.finishedAt(), stage.seconds(),
           stage.reason(), stage.outputs().stream().map(f -> new StageOutput(f.path(), f.bytes(), f.sha256())).toList());
-    }
-
-    static String render(RunManifest manifest) throws IOException {
-      ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-      return json.writeValueAsString(json.readTree(GenericData.get().toString(manifest))) + "\n";
     }
   }
 }
