@@ -1,5 +1,7 @@
 package org.emoflow.transforms.prepare;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -7,7 +9,6 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
-import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
@@ -29,28 +30,28 @@ import org.emoflow.model.data.packing.SequencePacker;
 import org.emoflow.schemas.TrainingSequence;
 
 /**
- * Tokenized documents to train and validation rows of exactly L tokens. Documents go to a fixed number
- * of buckets by their id hash; each bucket is sorted by that hash, split into train and validation, and
- * packed on one worker. The rows are therefore the same on every runner and parallelism, and a worker
+ * Tokenized documents to train and validation rows of exactly L tokens, written as Parquet under
+ * {@code OUTPUT/sequences/split=S/}. Documents go to a fixed number of buckets by their id hash; each
+ * bucket is sorted by that hash, split into train and validation, packed and written on one worker
+ * ({@link BucketFiles}). The rows are therefore the same on every runner and parallelism, and a worker
  * holds one bucket at a time. Each bucket pads its own last row (concat): negligible at millions of
- * tokens per bucket.
+ * tokens per bucket. The output is the names of the files written.
  *
  * <p>The split is decided here, after grouping, and not before: the per-domain holdout is a side input,
  * and a side input ahead of a GroupByKey makes the DirectRunner replay elements one per bundle, each
  * bundle then copying the whole buffered group (quadratic).
  */
 public final class PackSequences extends PTransform<PCollection<TokenizedDocument>, PCollectionTuple> {
-  public static final TupleTag<TrainingSequence> TRAIN = new TupleTag<>("train") {};
-  public static final TupleTag<TrainingSequence> VALIDATION = new TupleTag<>("validation") {};
+  public static final TupleTag<String> FILES = new TupleTag<>("files") {};
 
   private final PrepareSettings settings;
   private final int padId;
-  private final int buckets;
+  private final String output;
 
-  public PackSequences(PrepareSettings settings, int padId, int buckets) {
+  public PackSequences(PrepareSettings settings, int padId, String output) {
     this.settings = settings;
     this.padId = padId;
-    this.buckets = buckets;
+    this.output = output;
   }
 
   @Override
@@ -64,34 +65,35 @@ public final class PackSequences extends PTransform<PCollection<TokenizedDocumen
         .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(DomainHoldout.Candidate.class)))
         .apply("HoldoutPerDomain", Combine.perKey(new DomainHoldout()))
         .apply("HoldoutsAsMap", View.asMap());
-    int bucketCount = buckets;
+    int bucketCount = settings.packBuckets();
     PCollectionTuple packed = documents
         .apply("AssignBucket", MapElements
             .into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptor.of(TokenizedDocument.class)))
             .via(doc -> KV.of((int) Long.remainderUnsigned(doc.hash(), bucketCount), doc)))
         .setCoder(KvCoder.of(VarIntCoder.of(), new TokenizedDocument.Coder()))
         .apply("GroupBuckets", GroupByKey.create())
-        .apply("PackBucket", ParDo.of(new PackBucketFn(settings, padId, holdouts))
+        .apply("PackBucket", ParDo.of(new PackBucketFn(settings, padId, output, holdouts))
             .withSideInputs(holdouts)
-            .withOutputTags(TRAIN, TupleTagList.of(VALIDATION).and(Tallies.TAG)));
-    packed.get(TRAIN).setCoder(AvroCoder.specific(TrainingSequence.class));
-    packed.get(VALIDATION).setCoder(AvroCoder.specific(TrainingSequence.class));
+            .withOutputTags(FILES, TupleTagList.of(Tallies.TAG)));
+    packed.get(FILES).setCoder(StringUtf8Coder.of());
     return packed;
   }
 
-  static final class PackBucketFn extends DoFn<KV<Integer, Iterable<TokenizedDocument>>, TrainingSequence> {
+  static final class PackBucketFn extends DoFn<KV<Integer, Iterable<TokenizedDocument>>, String> {
     private final PrepareSettings settings;
     private final int padId;
+    private final String output;
     private final PCollectionView<Map<String, String>> holdouts;
 
-    PackBucketFn(PrepareSettings settings, int padId, PCollectionView<Map<String, String>> holdouts) {
+    PackBucketFn(PrepareSettings settings, int padId, String output, PCollectionView<Map<String, String>> holdouts) {
       this.settings = settings;
       this.padId = padId;
+      this.output = output;
       this.holdouts = holdouts;
     }
 
     @ProcessElement
-    public void process(ProcessContext context) {
+    public void process(ProcessContext context) throws IOException {
       Map<String, String> holdout = context.sideInput(holdouts);
       List<TokenizedDocument> train = new ArrayList<>();
       List<TokenizedDocument> validation = new ArrayList<>();
@@ -101,13 +103,14 @@ public final class PackSequences extends PTransform<PCollection<TokenizedDocumen
         (heldOut ? validation : train).add(doc);
       }
       Tallies tallies = new Tallies();
-      pack(PreparedDataset.TRAIN, train, TRAIN, context, tallies);
-      pack(PreparedDataset.VALIDATION, validation, VALIDATION, context, tallies);
+      int bucket = context.element().getKey();
+      pack(PreparedDataset.TRAIN, train, bucket, context, tallies);
+      pack(PreparedDataset.VALIDATION, validation, bucket, context, tallies);
       tallies.emit(context);
     }
 
-    private void pack(String split, List<TokenizedDocument> documents, TupleTag<TrainingSequence> tag,
-        ProcessContext context, Tallies tallies) {
+    private void pack(String split, List<TokenizedDocument> documents, int bucket, ProcessContext context,
+        Tallies tallies) throws IOException {
       documents.sort(TokenizedDocument.PACKING_ORDER);
       for (TokenizedDocument doc : documents) {
         tallies.add("packed", 1);
@@ -117,15 +120,24 @@ public final class PackSequences extends PTransform<PCollection<TokenizedDocumen
         tallies.add("split.documents:" + split, 1);
       }
       SequencePacker packer = SequencePacker.of(settings.packing(), settings.seqLen(), padId);
-      packer.pack(documents.stream().map(TokenizedDocument::packable).toList(), row -> {
-        context.output(tag, toRecord(row));
-        int used = row.usedTokens();
-        tallies.add("split.sequences:" + split, 1);
-        tallies.add("split.tokens:" + split, used);
-        tallies.add("split.padding_tokens:" + split, row.length() - used);
-        tallies.add("split.pieces:" + split, row.segmentLengths().length);
-        PrepareProgress.sequencesPacked(1);
-      });
+      try (BucketFiles files = new BucketFiles(output + "/sequences/split=" + split, bucket, settings.rowsPerFile())) {
+        packer.pack(documents.stream().map(TokenizedDocument::packable).toList(), row -> {
+          try {
+            files.write(toRecord(row));
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+          int used = row.usedTokens();
+          tallies.add("split.sequences:" + split, 1);
+          tallies.add("split.tokens:" + split, used);
+          tallies.add("split.padding_tokens:" + split, row.length() - used);
+          tallies.add("split.pieces:" + split, row.segmentLengths().length);
+          PrepareProgress.sequencesPacked(1);
+        });
+        for (String file : files.finish()) {
+          context.output(FILES, file);
+        }
+      }
     }
 
     static TrainingSequence toRecord(PackedSequence row) {

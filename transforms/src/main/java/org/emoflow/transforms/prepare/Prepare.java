@@ -12,25 +12,20 @@ import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.WriteFilesResult;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
 import org.apache.beam.sdk.transforms.Contextful;
-import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.Flatten;
-import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.transforms.Wait;
-import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionView;
-import org.apache.beam.sdk.values.TypeDescriptors;
 import org.emoflow.schemas.InputFile;
 import org.emoflow.schemas.RejectedDocument;
-import org.emoflow.schemas.TrainingSequence;
 import org.emoflow.transforms.io.FieldNames;
 
 /**
@@ -66,14 +61,7 @@ public final class Prepare extends PTransform<PBegin, PCollection<String>> {
     PCollectionTuple tokenized = documents.apply("Tokenize",
         new TokenizeDocuments(settings.tokenizer(), settings.eosToken()));
     PCollectionTuple packed = tokenized.get(TokenizeDocuments.TOKENIZED)
-        .apply("Pack", new PackSequences(settings, tokenizer.padId(), settings.packBuckets()));
-
-    WriteFilesResult<Void> train = packed.get(PackSequences.TRAIN)
-        .apply("WriteTrain", parquet(TrainingSequence.class, output + "/sequences/split=train")
-            .withSharding(new ShardsForRows<>(settings.rowsPerFile())));
-    WriteFilesResult<Void> validation = packed.get(PackSequences.VALIDATION)
-        .apply("WriteValidation", parquet(TrainingSequence.class, output + "/sequences/split=validation")
-            .withSharding(new ShardsForRows<>(settings.rowsPerFile())));
+        .apply("Pack", new PackSequences(settings, tokenizer.padId(), output));
     WriteFilesResult<Void> rejected = PCollectionList.of(read.get(ReadDocuments.REJECTED))
         .and(tokenized.get(TokenizeDocuments.REJECTED))
         .apply("AllRejected", Flatten.pCollections())
@@ -90,8 +78,7 @@ public final class Prepare extends PTransform<PBegin, PCollection<String>> {
     PCollectionView<List<InputFile>> inputs = read.get(ReadDocuments.INPUT_FILES).apply("InputsAsList", View.asList());
     return begin.apply("ManifestTrigger", Create.of(output))
         .apply("AfterAllFiles", Wait.on(
-            train.getPerDestinationOutputFilenames(),
-            validation.getPerDestinationOutputFilenames(),
+            packed.get(PackSequences.FILES),
             rejected.getPerDestinationOutputFilenames()))
         .apply("WriteManifest", ParDo.of(new WriteManifestFn(settings, tokenizer, output, started, version, tallies, inputs))
             .withSideInputs(tallies, inputs));
@@ -105,22 +92,5 @@ public final class Prepare extends PTransform<PBegin, PCollection<String>> {
         .to(directory)
         .withPrefix("part")
         .withSuffix(".parquet");
-  }
-
-  /** As many files as the rows need at {@code rowsPerFile} each (at least one), decided from the data. */
-  static final class ShardsForRows<T> extends PTransform<PCollection<T>, PCollectionView<Integer>> {
-    private final int rowsPerFile;
-
-    ShardsForRows(int rowsPerFile) {
-      this.rowsPerFile = rowsPerFile;
-    }
-
-    @Override
-    public PCollectionView<Integer> expand(PCollection<T> rows) {
-      return rows.apply("Count", Count.globally())
-          .apply("Shards", MapElements.into(TypeDescriptors.integers())
-              .via(count -> (int) Math.max(1, (count + rowsPerFile - 1) / rowsPerFile)))
-          .apply("AsSingleton", View.asSingleton());
-    }
   }
 }
