@@ -3,25 +3,45 @@ package org.emoflow.pipelines.run;
 import java.io.File;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 import org.emoflow.pipelines.Main;
 
 /**
  * The class path for training processes: this JVM's, plus the location emoflow's own classes were
  * loaded from when that is not on it (a job jar on a Flink TaskManager is loaded by a user-code class
- * loader, not from java.class.path).
+ * loader, not from java.class.path). Entries are made absolute, so {@code java -jar emoflow.jar} (whose
+ * class path is the jar as typed) hands its children the one jar, named so it holds in any directory.
  */
 final class ChildClasspath {
   private ChildClasspath() {}
 
   static String current() {
-    String classpath = System.getProperty("java.class.path");
+    Path own;
     try {
-      String own = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-      boolean present = Arrays.asList(classpath.split(File.pathSeparator)).contains(own);
-      return present ? classpath : own + File.pathSeparator + classpath;
+      own = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     } catch (URISyntaxException | RuntimeException e) {
-      return classpath;
+      own = null;
     }
+    return of(System.getProperty("java.class.path"), own, Path.of("").toAbsolutePath());
+  }
+
+  static String of(String classpath, Path own, Path workingDir) {
+    List<String> entries = new ArrayList<>();
+    for (String entry : classpath.split(File.pathSeparator)) {
+      if (!entry.isEmpty()) {
+        String absolute = workingDir.resolve(entry).normalize().toString();
+        if (!entries.contains(absolute)) {
+          entries.add(absolute);
+        }
+      }
+    }
+    if (own != null) {
+      String ownEntry = workingDir.resolve(own).normalize().toString();
+      if (!entries.contains(ownEntry)) {
+        entries.add(0, ownEntry);
+      }
+    }
+    return String.join(File.pathSeparator, entries);
   }
 }
