@@ -41,6 +41,16 @@ public record TrainConfig(
     require(shuffleWindow > 0 && logInterval > 0, "shuffle window and log interval must be positive");
   }
 
+  /**
+   * This config with the settings that cannot change the weights (how often to print, how many
+   * checkpoints to keep) set to those of {@code other}: what a resumed run must agree on.
+   */
+  public TrainConfig withBookkeepingOf(TrainConfig other) {
+    return new TrainConfig(steps, batchSize, microBatchSize, learningRate, warmupSteps, minLrRatio, weightDecay,
+        beta1, beta2, epsilon, clipNorm, seed, evalInterval, evalSequences, checkpointInterval,
+        other.keepCheckpoints, shuffleWindow, other.logInterval);
+  }
+
   private static void require(boolean condition, String message) {
     if (!condition) {
       throw new IllegalArgumentException(message);

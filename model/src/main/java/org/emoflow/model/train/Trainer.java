@@ -148,9 +148,10 @@ public final class Trainer {
       throws IOException {
     ModelConfig saved = Checkpoints.readConfig(checkpoint);
     TrainerState state = Checkpoints.readState(checkpoint);
-    if (!saved.equals(modelConfig) || !state.trainConfig().equals(config)) {
+    TrainConfig savedConfig = state.trainConfig().withBookkeepingOf(config);
+    if (!saved.equals(modelConfig) || !savedConfig.equals(config)) {
       throw new IllegalStateException(checkpoint + " was written with different settings ("
-          + RecordDiff.describe(saved, modelConfig) + RecordDiff.describe(state.trainConfig(), config)
+          + RecordDiff.describe(saved, modelConfig) + RecordDiff.describe(savedConfig, config)
           + "); resume with the same settings or use a new --output");
     }
     if (!state.dataManifestSha256().equals(dataSha)) {

@@ -1,6 +1,7 @@
 package org.emoflow.model.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
@@ -40,5 +41,13 @@ class TrainConfigTest {
     assertEquals(1.0, defaults.clipNorm());
     assertEquals(0.1, defaults.minLrRatio());
     assertEquals(100, defaults.warmupSteps());
+  }
+
+  @Test
+  void aResumeMayChangeOnlyWhatCannotChangeTheWeights() {
+    TrainConfig quieter = new TrainConfig(100, 16, 16, 1e-3, 10, 0.1, 0.1, 0.9, 0.95, 1e-8, 1.0, 0, 0, 0, 10, 5, 8, 50);
+    assertEquals(quieter, CONFIG.withBookkeepingOf(quieter), "log interval and checkpoints kept may change");
+    TrainConfig fasterLr = new TrainConfig(100, 16, 16, 2e-3, 10, 0.1, 0.1, 0.9, 0.95, 1e-8, 1.0, 0, 0, 0, 10, 1, 8, 1);
+    assertNotEquals(fasterLr, CONFIG.withBookkeepingOf(fasterLr));
   }
 }
