@@ -18,9 +18,15 @@ public final class Main {
       new org.emoflow.pipelines.tokenizer.TrainTokenizerPipeline(),
       new org.emoflow.pipelines.prepare.PreparePipeline(),
       new org.emoflow.pipelines.train.TrainCommand(),
-      new org.emoflow.pipelines.run.RunCommand());
+      new org.emoflow.pipelines.run.RunCommand(),
+      new org.emoflow.pipelines.bench.PrepareBenchmark(),
+      new org.emoflow.pipelines.bench.TrainBenchmark());
 
   private Main() {}
+
+  static List<Command<?>> commands() {
+    return COMMANDS;
+  }
 
   public static void main(String[] args) {
     ignoreFlinkShutdownRace();
