@@ -29,12 +29,11 @@ public final class ExampleQueries {
         SELECT s.*, f.full_loss, s.loss / f.full_loss - 1 AS relative_loss_increase
         FROM sweep s JOIN full_model f USING (run_id, checkpoint, task)
         WHERE s.error IS NULL
-      )
-      """;
+      )""";
 
   /** The two common table expressions (full_model, cells) that other analyses can build on. */
   static String cells() {
-    return CELLS;
+    return CELLS + "\n";
   }
 
   /**
@@ -46,6 +45,7 @@ public final class ExampleQueries {
     return new Example("emo-vs-standard",
         "EMO vs standard: relative loss increase at each keep fraction (method " + method + ", LM tasks)",
         CELLS + """
+
             PIVOT (
               SELECT keep_fraction, router, relative_loss_increase
               FROM cells
@@ -62,6 +62,7 @@ public final class ExampleQueries {
     return new Example("relative-loss-increase",
         "Relative loss increase vs the full model, per checkpoint, task, method and K",
         CELLS + """
+
             SELECT checkpoint, router, task, method, keep_experts, keep_fraction, count(*) AS cells,
                    avg(loss) AS loss, avg(full_loss) AS full_loss,
                    avg(relative_loss_increase) AS relative_loss_increase, avg(accuracy) AS accuracy
@@ -77,7 +78,8 @@ public final class ExampleQueries {
     return new Example("best-method",
         "Best selection method per task, router kind and K (lowest mean relative loss increase)",
         CELLS + """
-            , by_method AS (
+            ,
+            by_method AS (
               SELECT task, router, keep_experts, keep_fraction, method,
                      avg(relative_loss_increase) AS relative_loss_increase
               FROM cells
