@@ -90,9 +90,9 @@ public final class PruneCommand implements Command<PruneCommand.Options> {
 
     @Description("Calibration rows per forward pass.")
     @Default.Integer(8)
-    int getBatchSize();
+    int getCalibrationBatch();
 
-    void setBatchSize(int value);
+    void setCalibrationBatch(int value);
 
     @Description("libtorch intra-op threads (0: one per core).")
     @Default.Integer(0)
@@ -125,8 +125,8 @@ public final class PruneCommand implements Command<PruneCommand.Options> {
     if (options.getCalibrationDocs() < 0) {
       throw InvalidOptionException.of("calibrationDocs", "must be 0 (all) or positive");
     }
-    if (options.getBatchSize() < 1) {
-      throw InvalidOptionException.of("batchSize", "must be positive");
+    if (options.getCalibrationBatch() < 1) {
+      throw InvalidOptionException.of("calibrationBatch", "must be positive");
     }
     if (options.getThreads() < 0) {
       throw InvalidOptionException.of("threads", "must not be negative");
@@ -181,7 +181,7 @@ public final class PruneCommand implements Command<PruneCommand.Options> {
     Selection selection;
     try (NDManager manager = Compute.newManager();
         LanguageModel model = Checkpoints.loadModel(checkpoint, manager)) {
-      selection = new ExpertSelector(model, calibration, options.getBatchSize())
+      selection = new ExpertSelector(model, calibration, options.getCalibrationBatch())
           .select(method, options.getKeep(), options.getSeed());
     }
     double seconds = (System.nanoTime() - started) / 1e9;
