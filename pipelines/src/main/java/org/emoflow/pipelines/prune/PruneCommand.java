@@ -214,6 +214,10 @@ public final class PruneCommand implements Command<PruneCommand.Options> {
         throw InvalidOptionException.of("checkpoint", given + " has no final checkpoint yet");
       }
       checkpoint = Path.of(last);
+      if (!Files.isDirectory(checkpoint)) {
+        throw InvalidOptionException.of("checkpoint", given.resolve(Trainer.SUMMARY_FILE) + " names " + last
+            + " as its final checkpoint, which is gone");
+      }
     }
     try {
       Checkpoints.verify(checkpoint);
@@ -250,6 +254,10 @@ public final class PruneCommand implements Command<PruneCommand.Options> {
       if (!Files.isDirectory(root)) {
         throw InvalidOptionException.of("data", "required: the data " + checkpoint + " was trained on ("
             + state.dataPath() + ") is gone");
+      }
+      if (!sameManifest(root, state.dataManifestSha256())) {
+        System.err.println("prune: warning: " + root + " was prepared again since " + checkpoint
+            + " was trained on it (its manifest changed)");
       }
     }
     PreparedDataset data;

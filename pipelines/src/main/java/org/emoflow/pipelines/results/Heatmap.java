@@ -10,8 +10,9 @@ import java.util.Locale;
 
 /**
  * How each domain's tokens spread over the routed experts, one panel per layer: domains as rows,
- * experts as columns, a cell's colour its token share on one scale for all layers (white 0 to dark blue
- * at the largest share), with a colour bar. Cells carry their percentage when they are wide enough.
+ * experts as columns, a cell's colour its token share on a given scale (white 0 to dark blue at the top;
+ * the report uses one scale for all checkpoints, so routers compare by colour), with a colour bar. Cells
+ * carry their percentage when they are wide enough.
  */
 final class Heatmap {
   /** Light to dark: ColorBrewer's sequential Blues. */
@@ -31,15 +32,10 @@ final class Heatmap {
 
   private Heatmap() {}
 
-  static BufferedImage draw(String title, String subtitle, List<String> domains, int experts, List<Layer> layers) {
-    double top = 1e-12;
-    for (Layer layer : layers) {
-      for (double[] row : layer.share()) {
-        for (double share : row) {
-          top = Math.max(top, share);
-        }
-      }
-    }
+  /** @param scaleTop the share drawn darkest; larger shares are drawn so too */
+  static BufferedImage draw(String title, String subtitle, List<String> domains, int experts, List<Layer> layers,
+      double scaleTop) {
+    double top = Math.max(scaleTop, 1e-12);
     int cell = Math.max(6, Math.min(44, 760 / experts));
     BufferedImage probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
     Graphics2D measure = probe.createGraphics();

@@ -13,8 +13,8 @@ import java.util.List;
 
 /**
  * Relative loss increase (y, as a percentage) against the fraction of experts kept (x, 0 to 100%), one
- * line with markers per router kind, a dashed line at the full model's 0, and a legend in the upper
- * right, where the lines come down to the full model and leave room.
+ * line with markers per router kind, a dashed line at the full model's 0, and a legend (the dashed line's
+ * too) in the upper right, where the lines come down to the full model and leave room.
  */
 final class LinePlot {
   static final int WIDTH = 900;
@@ -24,6 +24,9 @@ final class LinePlot {
   private static final int TOP = 64;
   private static final int BOTTOM = 68;
   private static final double X_PAD = 0.03;
+  private static final BasicStroke DASHED =
+      new BasicStroke(1.2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 5}, 0);
+  private static final String FULL_MODEL = "full model";
 
   /** One line: x ascending. */
   record Series(String name, Color colour, double[] x, double[] y) {}
@@ -89,11 +92,8 @@ final class LinePlot {
     rotated.dispose();
 
     g.setColor(Charts.MUTED);
-    g.setStroke(new BasicStroke(1.2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 5}, 0));
+    g.setStroke(DASHED);
     g.draw(new Line2D.Double(LEFT, y.at(0), LEFT + plotWidth, y.at(0)));
-    g.setFont(Charts.font(12, false));
-    // Below the line at the right, where the lines have come down to 0 and rarely go under.
-    Charts.rightAligned(g, "full model", LEFT + plotWidth - 8, y.at(0) + 11);
 
     for (int i = 0; i < series.size(); i++) {
       Series s = series.get(i);
@@ -137,24 +137,29 @@ final class LinePlot {
   private static void legend(Graphics2D g, List<Series> series, double right, double top) {
     g.setFont(Charts.font(14, false));
     var metrics = g.getFontMetrics();
-    int textWidth = series.stream().mapToInt(s -> metrics.stringWidth(s.name())).max().orElse(0);
+    int textWidth = Math.max(metrics.stringWidth(FULL_MODEL),
+        series.stream().mapToInt(s -> metrics.stringWidth(s.name())).max().orElse(0));
     double rowHeight = 24;
     double width = 16 + 36 + 10 + textWidth + 16;
-    double height = 12 + rowHeight * series.size();
+    double height = 12 + rowHeight * (series.size() + 1);
     double left = right - width;
     g.setColor(new Color(255, 255, 255, 235));
     g.fill(new Rectangle2D.Double(left, top, width, height));
     g.setColor(Charts.GRID.darker());
     g.setStroke(new BasicStroke(1f));
     g.draw(new Rectangle2D.Double(left, top, width, height));
-    for (int i = 0; i < series.size(); i++) {
+    for (int i = 0; i <= series.size(); i++) {
       double cy = top + 6 + rowHeight * i + rowHeight / 2;
-      g.setColor(series.get(i).colour());
-      g.setStroke(new BasicStroke(2.6f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+      boolean full = i == series.size();
+      g.setColor(full ? Charts.MUTED : series.get(i).colour());
+      g.setStroke(full ? DASHED : new BasicStroke(2.6f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
       g.draw(new Line2D.Double(left + 16, cy, left + 52, cy));
-      g.fill(marker(i, left + 34, cy, 5));
+      if (!full) {
+        g.fill(marker(i, left + 34, cy, 5));
+      }
       g.setColor(Charts.INK);
-      g.drawString(series.get(i).name(), (float) (left + 62), (float) (cy + metrics.getAscent() / 2.0 - 2));
+      g.drawString(full ? FULL_MODEL : series.get(i).name(), (float) (left + 62),
+          (float) (cy + metrics.getAscent() / 2.0 - 2));
     }
   }
 

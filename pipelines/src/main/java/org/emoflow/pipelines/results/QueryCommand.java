@@ -3,7 +3,9 @@ package org.emoflow.pipelines.results;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -98,12 +100,21 @@ public final class QueryCommand implements Command<QueryCommand.Options> {
   public int run(Options options) throws IOException, SQLException {
     ResultTables tables = ResultTables.find(Path.of(options.getResults()), options.getRunId());
     String sql = options.getSql() != null ? options.getSql() : ExampleQueries.named(options.getExample()).sql();
-    ResultRows result;
-    try (Connection connection = tables.connect()) {
-      result = ResultRows.query(connection, sql);
+    ResultRows result = null;
+    try (Connection connection = tables.connect(); Statement statement = connection.createStatement()) {
+      // A statement with no result (COPY ... TO, SET, CREATE VIEW) runs too.
+      if (statement.execute(sql)) {
+        try (ResultSet rows = statement.getResultSet()) {
+          result = ResultRows.read(rows);
+        }
+      }
     } catch (SQLException e) {
       throw new InvalidOptionException("the SQL fails: " + firstLine(e.getMessage()) + " (tables: "
           + String.join(", ", tables.present()) + "; statement: " + shortened(sql) + ")");
+    }
+    if (result == null) {
+      System.err.println("query: done (the statement returns no rows)");
+      return Main.OK;
     }
     TableFormats.print(options.getFormat(), result, System.out);
     System.out.flush();

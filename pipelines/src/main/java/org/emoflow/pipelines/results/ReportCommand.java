@@ -173,6 +173,14 @@ public final class ReportCommand implements Command<ReportCommand.Options> {
           overview.get(0, "checkpoints"), overview.get(0, "tasks"), overview.get(0, "methods")));
       md.append("Relative loss increase = loss / loss of the full model (method `full`) of the same run, ")
           .append("checkpoint and task - 1: 0 is no loss at all, 0.1 is 10% more nats per token.\n\n");
+      long comparable = ((Number) ResultRows.query(connection, ExampleQueries.cells()
+          + "SELECT count(*) AS cells FROM cells WHERE method <> 'full'").get(0, "cells")).longValue();
+      if (comparable == 0) {
+        md.append("No pruned cell has a successful full-model cell (method `full`) of the same run, checkpoint ")
+            .append("and task to compare with, so there is nothing to tabulate or plot.\n\n");
+        failedCells();
+        return;
+      }
 
       ExampleQueries.Example routers = ExampleQueries.routersByKeepFraction(method);
       ResultRows byFraction = ResultRows.query(connection, routers.sql());
@@ -194,6 +202,10 @@ public final class ReportCommand implements Command<ReportCommand.Options> {
       section(relative, "Mean over seeds and calibration sizes; accuracy is set for multiple-choice tasks only.");
       md.append(TableFormats.markdown(ResultRows.query(connection, relative.sql()))).append('\n');
 
+      failedCells();
+    }
+
+    private void failedCells() throws SQLException {
       ResultRows failed = ResultRows.query(connection, """
           SELECT run_id, checkpoint, task, method, keep_experts, calibration_docs, seed, error
           FROM sweep WHERE error IS NOT NULL
@@ -254,13 +266,18 @@ public final class ReportCommand implements Command<ReportCommand.Options> {
     private void routing() throws SQLException, IOException {
       md.append("## Routing: token share per domain and expert\n\n")
           .append("Each panel is one layer: a row is a domain, a column a routed expert, the colour the share of ")
-          .append("the domain's top-k assignments that expert took (mean over runs). A specialised router shows ")
-          .append("a few dark cells per row; an unspecialised one an even wash.\n\n");
+          .append("the domain's top-k assignments that expert took (mean over runs), on one colour scale for all ")
+          .append("checkpoints. A specialised router shows a few dark cells per row; an unspecialised one an even ")
+          .append("pale wash.\n\n");
       ResultRows rows = ResultRows.query(connection, """
           SELECT checkpoint, router, domain, layer, expert, avg(token_share) AS token_share
           FROM routing
           GROUP BY ALL
           ORDER BY checkpoint, layer, domain, expert""");
+      double scaleTop = 0;
+      for (int r = 0; r < rows.size(); r++) {
+        scaleTop = Math.max(scaleTop, rows.number(r, "token_share"));
+      }
       Map<String, List<Integer>> byCheckpoint = new LinkedHashMap<>();
       for (int r = 0; r < rows.size(); r++) {
         byCheckpoint.computeIfAbsent(rows.text(r, "checkpoint"), c -> new ArrayList<>()).add(r);
@@ -281,7 +298,8 @@ public final class ReportCommand implements Command<ReportCommand.Options> {
             .map(l -> new Heatmap.Layer(l.getKey(), l.getValue())).toList();
         picture("routing-" + slug(checkpointName(checkpoint.getKey())), "Routing of " + checkpoint.getKey(),
             Heatmap.draw("Routing of " + checkpointName(checkpoint.getKey()) + " (" + router + ")",
-                "cells: % of each domain's top-k assignments that went to each routed expert", domains, experts, panels));
+                "cells: % of each domain's top-k assignments that went to each routed expert", domains, experts, panels,
+                scaleTop));
       }
     }
 

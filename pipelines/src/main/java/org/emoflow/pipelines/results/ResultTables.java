@@ -122,7 +122,7 @@ public final class ResultTables {
    * run_id is read as text even when every run id looks like a number; union_by_name lets runs written
    * before and after a column was added be read together.
    */
-  String scan(String table) {
+  private String scan(String table) {
     String glob = root.resolve(table) + "/" + PARTITION + (runId == null ? "*" : runId) + "/*.parquet";
     return "SELECT * FROM read_parquet('" + glob.replace("'", "''")
         + "', hive_partitioning = true, hive_types = {'run_id': VARCHAR}, union_by_name = true)";

@@ -9,13 +9,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.emoflow.model.io.ParquetFiles;
 import org.emoflow.pipelines.Main;
+import org.emoflow.schemas.SweepResult;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -116,6 +119,13 @@ class QueryCommandTest {
     Invocation failed = query("--format=csv", "SELECT method, loss, error FROM sweep WHERE error IS NOT NULL");
     assertEquals(List.of("method,loss,error", "layerwise,,java.lang.OutOfMemoryError: Java heap space"),
         failed.out().lines().toList());
+    // timestamp-millis round trips through parquet-avro and reads in DuckDB as the same instant.
+    List<SweepResult> back = ParquetFiles.readAll(
+        ResultFixtures.partition(results, "sweep", "r2").resolve("part-00000-of-00001.parquet"));
+    assertEquals(Instant.parse("2025-01-02T03:04:05Z"), back.get(0).getCreatedAt());
+    Invocation created = query("--format=csv", "SELECT DISTINCT epoch_ms(created_at) AS ms FROM sweep");
+    assertEquals(List.of("ms", Long.toString(Instant.parse("2025-01-02T03:04:05Z").toEpochMilli())),
+        created.out().lines().toList());
     Invocation purity = query("--format=csv", "SELECT router, sum(size * purity) / sum(size) AS purity "
         + "FROM specialisation WHERE kind = 'cluster' GROUP BY ALL ORDER BY router");
     assertEquals(List.of("router,purity", "emo,0.75", "standard,0.45"), purity.out().lines().toList());
