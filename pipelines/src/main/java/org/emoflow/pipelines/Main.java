@@ -19,6 +19,9 @@ public final class Main {
       new org.emoflow.pipelines.prepare.PreparePipeline(),
       new org.emoflow.pipelines.train.TrainCommand(),
       new org.emoflow.pipelines.run.RunCommand(),
+      new org.emoflow.pipelines.prune.PruneCommand(),
+      new org.emoflow.pipelines.results.QueryCommand(),
+      new org.emoflow.pipelines.results.ReportCommand(),
       new org.emoflow.pipelines.bench.PrepareBenchmark(),
       new org.emoflow.pipelines.bench.TrainBenchmark());
 
@@ -78,7 +81,7 @@ public final class Main {
   private static <O extends PipelineOptions> int execute(Command<O> command, String[] args, PrintStream err) {
     O options;
     try {
-      options = CommandLine.parse(args, command.optionsClass());
+      options = CommandLine.parse(args, command.optionsClass(), command.positionalOption());
       command.validate(options);
     } catch (InvalidOptionException e) {
       err.println("emoflow " + command.name() + ": " + e.getMessage());

@@ -64,6 +64,11 @@ public final class PreparedDataset {
     return manifest.path("settings").path("eos_id").asInt();
   }
 
+  /** The token that fills a row past its last segment. */
+  public int padId() {
+    return manifest.path("settings").path("pad_id").asInt();
+  }
+
   public int seqLen() {
     return manifest.path("settings").path("seq_len").asInt();
   }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.avro.Schema;
+import org.apache.avro.data.TimeConversions;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.hadoop.conf.Configuration;
@@ -18,13 +19,20 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 
 /** Reading and (atomically) writing Avro-typed Parquet files on the local file system. */
 public final class ParquetFiles {
+  /** Specific records with their logical types as the generated classes hold them (timestamp-millis: Instant). */
+  private static final SpecificData MODEL = new SpecificData();
+
+  static {
+    MODEL.addLogicalTypeConversion(new TimeConversions.TimestampMillisConversion());
+  }
+
   private ParquetFiles() {}
 
   public static <T extends SpecificRecord> void write(Path target, Schema schema, Iterable<T> rows) throws IOException {
     AtomicFiles.write(target, temporary -> {
       try (ParquetWriter<T> writer = AvroParquetWriter.<T>builder(new LocalOutputFile(temporary))
           .withSchema(schema)
-          .withDataModel(SpecificData.get())
+          .withDataModel(MODEL)
           .withConf(new Configuration(false))
           .withCompressionCodec(CompressionCodecName.SNAPPY)
           .build()) {
@@ -37,7 +45,7 @@ public final class ParquetFiles {
 
   public static <T> ParquetReader<T> reader(Path file) throws IOException {
     return AvroParquetReader.<T>builder(ChannelInputFile.local(file))
-        .withDataModel(SpecificData.get())
+        .withDataModel(MODEL)
         .withConf(new Configuration(false))
         .build();
   }

@@ -72,7 +72,7 @@ public final class ExpertSelector {
   }
 
   /** K - 1, once K is checked against the model: at most E, and leaving at least top_k routed experts. */
-  static int keptRouted(ModelConfig config, int keptExperts) {
+  public static int keptRouted(ModelConfig config, int keptExperts) {
     if (keptExperts > config.experts()) {
       throw new IllegalArgumentException("cannot keep " + keptExperts + " experts per layer: the model has "
           + config.experts() + " (the shared one included)");

@@ -14,6 +14,11 @@ public interface Command<O extends PipelineOptions> {
 
   Class<O> optionsClass();
 
+  /** The option that one argument given without a --name fills (query's SQL), or null if there is none. */
+  default String positionalOption() {
+    return null;
+  }
+
   /** Cross-field and range checks; throw {@link InvalidOptionException} naming the option. No work here. */
   default void validate(O options) {}
 

@@ -27,10 +27,21 @@ public final class CommandLine {
    * failure becomes one {@link InvalidOptionException} line that names the option.
    */
   public static <O extends PipelineOptions> O parse(String[] args, Class<O> optionsClass) {
+    return parse(args, optionsClass, null);
+  }
+
+  /** @param positional the property one argument without --name fills, or null to refuse such arguments */
+  public static <O extends PipelineOptions> O parse(String[] args, Class<O> optionsClass, String positional) {
     Map<String, Class<?>> declared = declaredProperties(optionsClass);
     List<String> normalized = new ArrayList<>();
+    boolean positionalGiven = false;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
+      if (!arg.startsWith("--") && positional != null && !positionalGiven) {
+        normalized.add("--" + positional + "=" + arg);
+        positionalGiven = true;
+        continue;
+      }
       if (!arg.startsWith("--")) {
         throw new InvalidOptionException(
             "unexpected argument '" + arg + "': options take the form --name=value");
@@ -109,7 +120,9 @@ public final class CommandLine {
   }
 
   public static void printHelp(Command<?> command, PrintStream out) {
-    out.println("usage: ./emoflow " + command.name() + " [--name=value ...]");
+    String positional = command.positionalOption();
+    out.println("usage: ./emoflow " + command.name() + " [--name=value ...]"
+        + (positional == null ? "" : " [" + OptionNames.toKebab(positional).toUpperCase(java.util.Locale.ROOT) + "]"));
     out.println();
     out.println(command.summary());
     out.println();

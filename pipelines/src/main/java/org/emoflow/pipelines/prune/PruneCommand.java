@@ -1,0 +1,295 @@
+package org.emoflow.pipelines.prune;
+
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.Validation;
+import org.emoflow.model.Compute;
+import org.emoflow.model.ModelConfig;
+import org.emoflow.model.checkpoint.Checkpoints;
+import org.emoflow.model.checkpoint.CorruptCheckpointException;
+import org.emoflow.model.checkpoint.TrainerState;
+import org.emoflow.model.data.InvalidDatasetException;
+import org.emoflow.model.data.PackedSequence;
+import org.emoflow.model.data.PreparedDataset;
+import org.emoflow.model.nn.LanguageModel;
+import org.emoflow.model.select.CalibrationDocuments;
+import org.emoflow.model.select.CalibrationFingerprint;
+import org.emoflow.model.select.ExpertSelector;
+import org.emoflow.model.select.PrunedExport;
+import org.emoflow.model.select.Selection;
+import org.emoflow.model.select.SelectionMethod;
+import org.emoflow.model.train.Trainer;
+import org.emoflow.pipelines.Main;
+import org.emoflow.pipelines.cli.Command;
+import org.emoflow.pipelines.cli.InvalidOptionException;
+
+/**
+ * {@code ./emoflow prune}: selects K experts per layer for one task on its calibration documents and
+ * writes a smaller, self-contained checkpoint with only those (spec section 6). Every option is checked
+ * against the checkpoint and the data before the model is loaded.
+ */
+public final class PruneCommand implements Command<PruneCommand.Options> {
+
+  public interface Options extends PipelineOptions {
+    @Description("A checkpoint directory (step-NNNNNNNN), or a training output such as RUN/variants/NAME "
+        + "(its final checkpoint, as its training.json names it).")
+    @Validation.Required
+    String getCheckpoint();
+
+    void setCheckpoint(String value);
+
+    @Description("The task: a domain of the prepared dataset. Calibration documents come from its train split.")
+    @Validation.Required
+    String getTask();
+
+    void setTask(String value);
+
+    @Description("Experts kept per layer, the shared one included (K); K - 1 must be at least the model's top_k.")
+    @Validation.Required
+    Integer getKeep();
+
+    void setKeep(Integer value);
+
+    @Description("How the experts are chosen: layerwise (the paper's default), global, frequency, output or random.")
+    @Default.String("layerwise")
+    String getMethod();
+
+    void setMethod(String value);
+
+    @Description("Directory for the pruned checkpoint; must not exist yet.")
+    @Validation.Required
+    String getOutput();
+
+    void setOutput(String value);
+
+    @Description("The prepared dataset the task comes from (default: the one the checkpoint was trained on, "
+        + "as its trainer.json records it, or RUN/prepared beside RUN/variants).")
+    String getData();
+
+    void setData(String value);
+
+    @Description("Calibration documents drawn from the task's train split (0: all of them).")
+    @Default.Integer(16)
+    int getCalibrationDocs();
+
+    void setCalibrationDocs(int value);
+
+    @Description("Seed of the calibration sample, and of the choice itself with --method=random.")
+    @Default.Long(0)
+    long getSeed();
+
+    void setSeed(long value);
+
+    @Description("Calibration rows per forward pass.")
+    @Default.Integer(8)
+    int getCalibrationBatch();
+
+    void setCalibrationBatch(int value);
+
+    @Description("libtorch intra-op threads (0: one per core).")
+    @Default.Integer(0)
+    int getThreads();
+
+    void setThreads(int value);
+  }
+
+  @Override
+  public String name() {
+    return "prune";
+  }
+
+  @Override
+  public String summary() {
+    return "Keep K experts per layer for one task and write the smaller, self-contained checkpoint.";
+  }
+
+  @Override
+  public Class<Options> optionsClass() {
+    return Options.class;
+  }
+
+  @Override
+  public void validate(Options options) {
+    method(options);
+    if (options.getKeep() < 1) {
+      throw InvalidOptionException.of("keep", "must be at least 1, got " + options.getKeep());
+    }
+    if (options.getCalibrationDocs() < 0) {
+      throw InvalidOptionException.of("calibrationDocs", "must be 0 (all) or positive");
+    }
+    if (options.getCalibrationBatch() < 1) {
+      throw InvalidOptionException.of("calibrationBatch", "must be positive");
+    }
+    if (options.getThreads() < 0) {
+      throw InvalidOptionException.of("threads", "must not be negative");
+    }
+  }
+
+  private static SelectionMethod method(Options options) {
+    try {
+      return SelectionMethod.parse(options.getMethod());
+    } catch (IllegalArgumentException e) {
+      throw InvalidOptionException.of("method", e.getMessage());
+    }
+  }
+
+  @Override
+  public int run(Options options) throws IOException {
+    PrintStream log = System.err;
+    Path checkpoint = checkpoint(Path.of(options.getCheckpoint()));
+    ModelConfig config = Checkpoints.readConfig(checkpoint);
+    if (!config.router().isMoe()) {
+      throw InvalidOptionException.of("checkpoint", checkpoint + " is a dense model: it has no experts to prune");
+    }
+    try {
+      ExpertSelector.keptRouted(config, options.getKeep());
+    } catch (IllegalArgumentException e) {
+      throw InvalidOptionException.of("keep", e.getMessage());
+    }
+    Path output = Path.of(options.getOutput());
+    if (Files.exists(output)) {
+      throw InvalidOptionException.of("output", output + " already exists: an export is never overwritten");
+    }
+    PreparedDataset data = data(options, checkpoint, config);
+    List<PackedSequence> calibration = calibration(options, data);
+    CalibrationFingerprint fingerprint = CalibrationFingerprint.of(calibration);
+    if (fingerprint.scoredTokens() == 0) {
+      throw InvalidOptionException.of("task", "the calibration documents of '" + options.getTask()
+          + "' hold no scored tokens (every one is a single token)");
+    }
+    SelectionMethod method = method(options);
+    long documents = calibration.stream().flatMap(row -> Arrays.stream(row.docIds())).distinct().count();
+    log.printf("prune: %s (%s, %d experts per layer, top-%d)%n", checkpoint, config.router().id(), config.experts(),
+        config.topK());
+    log.printf("prune: task %s: %,d calibration documents in %,d rows, %,d scored tokens (sha256 %s)%n",
+        options.getTask(), documents, fingerprint.rows(), fingerprint.scoredTokens(),
+        fingerprint.sha256().substring(0, 12));
+
+    if (options.getThreads() > 0) {
+      // Read by libtorch when the engine starts, which has not happened yet.
+      System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(options.getThreads()));
+    }
+    long started = System.nanoTime();
+    Selection selection;
+    try (NDManager manager = Compute.newManager();
+        LanguageModel model = Checkpoints.loadModel(checkpoint, manager)) {
+      selection = new ExpertSelector(model, calibration, options.getCalibrationBatch())
+          .select(method, options.getKeep(), options.getSeed());
+    }
+    double seconds = (System.nanoTime() - started) / 1e9;
+    PrunedExport.write(checkpoint, selection, output);
+
+    for (int layer = 0; layer < config.layers(); layer++) {
+      log.printf("prune: layer %d keeps routed experts %s%n", layer, Arrays.toString(selection.kept(layer)));
+    }
+    long paramsBefore = config.parameterCount();
+    long paramsAfter = config.withExperts(options.getKeep()).parameterCount();
+    long bytesBefore = Files.size(checkpoint.resolve(Checkpoints.MODEL));
+    long bytesAfter = Files.size(output.resolve(Checkpoints.MODEL));
+    log.printf("prune: parameters %,d -> %,d (%.1f%%)%n", paramsBefore, paramsAfter, 100.0 * paramsAfter / paramsBefore);
+    log.printf("prune: %s %,d -> %,d bytes (%.1f%%)%n", Checkpoints.MODEL, bytesBefore, bytesAfter,
+        100.0 * bytesAfter / bytesBefore);
+    log.printf("prune: %s, K = %d of %d, selected in %.1f s; wrote %s%n", method.id(), options.getKeep(),
+        config.experts(), seconds, output);
+    return Main.OK;
+  }
+
+  /** The checkpoint directory itself, or the final checkpoint a training output's summary names; verified. */
+  static Path checkpoint(Path given) throws IOException {
+    if (!Files.isDirectory(given)) {
+      throw InvalidOptionException.of("checkpoint", given + " is not a directory");
+    }
+    Path checkpoint = given;
+    if (Files.isRegularFile(given.resolve(Trainer.SUMMARY_FILE))) {
+      String last = Trainer.Summary.read(given).finalCheckpoint();
+      if (last == null) {
+        throw InvalidOptionException.of("checkpoint", given + " has no final checkpoint yet");
+      }
+      checkpoint = Path.of(last);
+      if (!Files.isDirectory(checkpoint)) {
+        throw InvalidOptionException.of("checkpoint", given.resolve(Trainer.SUMMARY_FILE) + " names " + last
+            + " as its final checkpoint, which is gone");
+      }
+    }
+    try {
+      Checkpoints.verify(checkpoint);
+      Checkpoints.readConfig(checkpoint);
+    } catch (CorruptCheckpointException | IllegalArgumentException e) {
+      throw InvalidOptionException.of("checkpoint", e.getMessage());
+    }
+    return checkpoint;
+  }
+
+  /**
+   * --data, else the dataset the checkpoint was trained on: the path its trainer state records or, when
+   * that has moved with its run directory, RUN/prepared for a checkpoint RUN/variants/NAME/checkpoints/step-N,
+   * provided its manifest is the one trained on.
+   */
+  private static PreparedDataset data(Options options, Path checkpoint, ModelConfig config) throws IOException {
+    Path root;
+    if (options.getData() != null) {
+      root = Path.of(options.getData());
+    } else {
+      if (!Files.isRegularFile(checkpoint.resolve(Checkpoints.TRAINER))) {
+        throw InvalidOptionException.of("data", "required: " + checkpoint + " has no " + Checkpoints.TRAINER
+            + " that names the data it was trained on");
+      }
+      TrainerState state = Checkpoints.readState(checkpoint);
+      root = Path.of(state.dataPath());
+      Path run = checkpoint.toAbsolutePath().normalize();
+      for (int up = 0; up < 4 && run != null; up++) {
+        run = run.getParent();
+      }
+      if (!Files.isDirectory(root) && run != null && sameManifest(run.resolve("prepared"), state.dataManifestSha256())) {
+        root = run.resolve("prepared");
+      }
+      if (!Files.isDirectory(root)) {
+        throw InvalidOptionException.of("data", "required: the data " + checkpoint + " was trained on ("
+            + state.dataPath() + ") is gone");
+      }
+      if (!sameManifest(root, state.dataManifestSha256())) {
+        System.err.println("prune: warning: " + root + " was prepared again since " + checkpoint
+            + " was trained on it (its manifest changed)");
+      }
+    }
+    PreparedDataset data;
+    try {
+      data = PreparedDataset.open(root);
+    } catch (InvalidDatasetException e) {
+      throw InvalidOptionException.of("data", e.getMessage());
+    }
+    if (data.vocabSize() > config.vocabSize() || data.seqLen() > config.seqLen()) {
+      throw InvalidOptionException.of("data", root + " (vocabulary " + data.vocabSize() + ", L = " + data.seqLen()
+          + ") does not fit the checkpoint's model (vocabulary " + config.vocabSize() + ", L = " + config.seqLen() + ")");
+    }
+    return data;
+  }
+
+  private static boolean sameManifest(Path prepared, String sha256) throws IOException {
+    Path manifest = prepared.resolve("manifest.json");
+    return sha256 != null && Files.isRegularFile(manifest) && Checkpoints.sha256(manifest).equals(sha256);
+  }
+
+  private static List<PackedSequence> calibration(Options options, PreparedDataset data) throws IOException {
+    String task = options.getTask();
+    if (!data.domains().contains(task)) {
+      throw InvalidOptionException.of("task", "unknown domain '" + task + "' in " + data.root() + " (domains: "
+          + String.join(", ", data.domains()) + ")");
+    }
+    List<PackedSequence> rows = CalibrationDocuments.select(data, PreparedDataset.TRAIN, task,
+        options.getCalibrationDocs(), options.getSeed());
+    if (rows.isEmpty()) {
+      throw InvalidOptionException.of("task", "domain '" + task + "' has no documents in the train split of "
+          + data.root() + ": nothing to calibrate on");
+    }
+    return rows;
+  }
+}

@@ -1,0 +1,278 @@
+package org.emoflow.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.emoflow.model.Compute;
+import org.emoflow.model.ModelConfig;
+import org.emoflow.model.checkpoint.Checkpoints;
+import org.emoflow.model.data.PackedBatch;
+import org.emoflow.model.data.PackedSequence;
+import org.emoflow.model.data.PreparedDataset;
+import org.emoflow.model.eval.Evaluator;
+import org.emoflow.model.nn.ExpertRestriction;
+import org.emoflow.model.nn.LanguageModel;
+import org.emoflow.model.select.CalibrationDocuments;
+import org.emoflow.model.select.CalibrationFingerprint;
+import org.emoflow.model.select.PrunedExport;
+import org.emoflow.model.select.PruningMetadata;
+import org.emoflow.model.select.SelectionMethod;
+import org.emoflow.model.tokenizer.BpeTrainer;
+import org.emoflow.model.tokenizer.ByteLevelPreTokenizer;
+import org.emoflow.model.train.Trainer;
+import org.emoflow.pipelines.Main;
+import org.emoflow.transforms.prepare.SplitHash;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ./emoflow prune} on a tiny EMO checkpoint trained here, laid out as {@code ./emoflow run} lays it out
+ * (RUN/prepared, RUN/variants/emo): the export evaluates as the restricted full checkpoint does, shrinks with
+ * K as its parameter count says, and bad options are refused before any work.
+ */
+class PruneCommandTest {
+  private static final int LAYERS = 2;
+  private static final double VALIDATION_FRACTION = 0.25;
+
+  @TempDir static Path work;
+  static Path run;
+  static Path variant;
+  static Path checkpoint;
+  static PreparedDataset data;
+
+  @BeforeAll
+  static void trainATinyCheckpoint() throws IOException {
+    List<Corpora.Doc> docs = new ArrayList<>(Corpora.documents(8, 5));
+    // One document alone in its domain, with an id that the split hash holds out: no training documents.
+    String soloId = java.util.stream.IntStream.range(0, 100).mapToObj(i -> "solo-" + i)
+        .filter(id -> SplitHash.isValidation(SplitHash.of(id), VALIDATION_FRACTION)).findFirst().orElseThrow();
+    docs.add(new Corpora.Doc(soloId, "solo", "a single short document"));
+    Path corpus = work.resolve("corpus");
+    Corpora.writeJsonl(corpus, docs);
+    Map<String, Long> counts = new HashMap<>();
+    for (Corpora.Doc doc : docs) {
+      for (String word : ByteLevelPreTokenizer.split(doc.text())) {
+        counts.merge(word, 1L, Long::sum);
+      }
+    }
+    Path tokenizer = work.resolve("tokenizer.json");
+    BpeTrainer.train(counts, 400, List.of("<|endoftext|>")).writeTokenizerJson(tokenizer);
+    run = work.resolve("run");
+    Path prepared = run.resolve("prepared");
+    variant = run.resolve("variants").resolve("emo");
+    assertEquals(Main.OK, quietly("prepare", "--input=" + corpus + "/*", "--output=" + prepared,
+        "--tokenizer=" + tokenizer, "--seq-len=32", "--validation-fraction=" + VALIDATION_FRACTION));
+    assertEquals(Main.OK, quietly("train", "--data=" + prepared, "--output=" + variant, "--preset=tiny",
+        "--router=emo", "--steps=4", "--batch-size=4", "--eval-interval=0", "--eval-sequences=4",
+        "--checkpoint-interval=4", "--log-interval=4", "--threads=1"));
+    checkpoint = Path.of(Trainer.Summary.read(variant).finalCheckpoint());
+    data = PreparedDataset.open(prepared);
+  }
+
+  @Test
+  void theExportEvaluatesAsTheRestrictedCheckpointDoes() throws IOException {
+    Path output = work.resolve("pruned-k5");
+    Invocation pruned = prune("--checkpoint=" + variant, "--task=prose", "--keep=5", "--method=layerwise",
+        "--calibration-docs=4", "--output=" + output);
+    assertEquals(Main.OK, pruned.status(), pruned.err());
+
+    PruningMetadata metadata = PrunedExport.readMetadata(output);
+    assertEquals(SelectionMethod.LAYERWISE, metadata.method());
+    assertEquals(5, metadata.keptExperts());
+    assertEquals(8, metadata.sourceExperts());
+    assertEquals(Checkpoints.sha256(checkpoint.resolve(Checkpoints.MODEL)), metadata.sourceModelSha256());
+    // The calibration set: 4 documents of prose from the train split, drawn with seed 0, and nothing else.
+    List<PackedSequence> calibration = CalibrationDocuments.select(data, PreparedDataset.TRAIN, "prose", 4, 0);
+    assertEquals(CalibrationFingerprint.of(calibration), metadata.calibration());
+    assertEquals(4, calibration.stream().flatMap(r -> Stream.of(r.docIds())).distinct().count());
+    assertTrue(calibration.stream().allMatch(r -> Stream.of(r.domains()).allMatch("prose"::equals)));
+
+    List<PackedSequence> validation = data.read(PreparedDataset.VALIDATION, Integer.MAX_VALUE);
+    ExpertRestriction restriction = new ExpertRestriction(metadata.keptRoutedExperts());
+    try (NDManager manager = Compute.newManager();
+        LanguageModel full = Checkpoints.loadModel(checkpoint, manager);
+        LanguageModel export = Checkpoints.loadModel(output, manager)) {
+      assertEquals(full.config().withExperts(5), export.config());
+      Map<String, Evaluator.DomainLoss> restricted = Evaluator.evaluate(full, validation, 4, restriction, null);
+      Map<String, Evaluator.DomainLoss> unrestricted = Evaluator.evaluate(full, validation, 4, null, null);
+      Map<String, Evaluator.DomainLoss> fromExport = Evaluator.evaluate(export, validation, 4, null, null);
+      assertEquals(restricted.keySet(), fromExport.keySet());
+      assertTrue(restricted.size() > 2, "several domains: " + restricted.keySet());
+      restricted.forEach((domain, loss) -> {
+        assertEquals(loss.tokens(), fromExport.get(domain).tokens(), domain);
+        assertEquals(loss.loss(), fromExport.get(domain).loss(), 1e-5, domain);
+      });
+      // A model trained 4 steps barely uses its experts, so the loss moves little; token by token it shows.
+      PackedBatch batch = new PackedBatch(validation.subList(0, Math.min(8, validation.size())));
+      float[] restrictedTokens = Evaluator.targetLogProbabilities(full, batch, restriction);
+      assertTrue(maxAbsDifference(restrictedTokens, Evaluator.targetLogProbabilities(full, batch, null)) > 1e-4,
+          "keeping 4 of 7 routed experts changes the predictions");
+      assertTrue(maxAbsDifference(restrictedTokens, Evaluator.targetLogProbabilities(export, batch, null)) < 1e-5);
+      assertTrue(restricted.get(Evaluator.ALL).loss() != unrestricted.get(Evaluator.ALL).loss());
+    }
+    assertTrue(pruned.err().contains("task prose: 4 calibration documents"), pruned.err());
+    for (int layer = 0; layer < LAYERS; layer++) {
+      assertTrue(pruned.err().contains("layer " + layer + " keeps routed experts "
+          + java.util.Arrays.toString(metadata.keptRoutedExperts()[layer])), pruned.err());
+    }
+  }
+
+  @Test
+  void theWeightsShrinkWithKAsTheParameterCountSays() throws IOException {
+    ModelConfig config = Checkpoints.readConfig(checkpoint);
+    long previousBytes = Long.MAX_VALUE;
+    long previousParams = 0;
+    for (int keep : new int[] {8, 5, 3}) {
+      Path output = work.resolve("sizes-k" + keep);
+      Invocation pruned = prune("--checkpoint=" + checkpoint, "--task=code", "--keep=" + keep,
+          "--method=frequency", "--calibration-docs=2", "--output=" + output);
+      assertEquals(Main.OK, pruned.status(), pruned.err());
+      long params = config.withExperts(keep).parameterCount();
+      long bytes = Files.size(output.resolve(Checkpoints.MODEL));
+      long sourceBytes = Files.size(checkpoint.resolve(Checkpoints.MODEL));
+      assertTrue(pruned.err().contains(String.format("parameters %,d -> %,d", config.parameterCount(), params)),
+          pruned.err());
+      assertTrue(pruned.err().contains(String.format("%s %,d -> %,d bytes", Checkpoints.MODEL, sourceBytes, bytes)),
+          pruned.err());
+      if (previousBytes != Long.MAX_VALUE) {
+        // The float32 weights of the dropped experts and router rows, give or take the safetensors header,
+        // which lists one tensor name fewer per dropped expert matrix.
+        long dropped = (previousParams - params) * Float.BYTES;
+        assertTrue(bytes < previousBytes, "K = " + keep);
+        assertTrue(Math.abs((previousBytes - bytes) - dropped) < 2048,
+            "K = " + keep + ": " + (previousBytes - bytes) + " bytes fewer, " + dropped + " of weights");
+      }
+      previousBytes = bytes;
+      previousParams = params;
+    }
+  }
+
+  @Test
+  void badOptionsAreRefusedBeforeAnyWork() throws IOException {
+    Path output = work.resolve("never");
+    String out = "--output=" + output;
+    Path corrupt = work.resolve("corrupt-checkpoint");
+    copyTree(checkpoint, corrupt);
+    try (RandomAccessFile file = new RandomAccessFile(corrupt.resolve(Checkpoints.MODEL).toFile(), "rw")) {
+      file.seek(file.length() / 2);
+      int value = file.read();
+      file.seek(file.length() / 2);
+      file.write(value ^ 0xFF);
+    }
+    Path existing = Files.createDirectories(work.resolve("taken"));
+    Map<String, List<String>> refusals = new java.util.LinkedHashMap<>();
+    refusals.put("--checkpoint: ", List.of("--checkpoint=" + work.resolve("missing"), "--task=prose", "--keep=4", out));
+    refusals.put("fails its checksum", List.of("--checkpoint=" + corrupt, "--task=prose", "--keep=4", out));
+    refusals.put("--keep: cannot keep 9 experts per layer: the model has 8",
+        List.of("--checkpoint=" + checkpoint, "--task=prose", "--keep=9", out));
+    refusals.put("--keep: keeping 2 experts leaves 1 routed ones, fewer than top_k (2)",
+        List.of("--checkpoint=" + checkpoint, "--task=prose", "--keep=2", out));
+    refusals.put("--method: unknown selection method 'magic'",
+        List.of("--checkpoint=" + checkpoint, "--task=prose", "--keep=4", "--method=magic", out));
+    refusals.put("--task: unknown domain 'poetry'",
+        List.of("--checkpoint=" + checkpoint, "--task=poetry", "--keep=4", out));
+    refusals.put("--task: domain 'solo' has no documents in the train split",
+        List.of("--checkpoint=" + checkpoint, "--task=solo", "--keep=4", out));
+    refusals.put("--calibration-docs: must be 0 (all) or positive",
+        List.of("--checkpoint=" + checkpoint, "--task=prose", "--keep=4", "--calibration-docs=-1", out));
+    refusals.put("--data: ", List.of("--checkpoint=" + checkpoint, "--task=prose", "--keep=4", "--data=" + work, out));
+    refusals.put("--output: ", List.of("--checkpoint=" + checkpoint, "--task=prose", "--keep=4", "--output=" + existing));
+    refusals.put("--keep is required", List.of("--checkpoint=" + checkpoint, "--task=prose", out));
+    for (Map.Entry<String, List<String>> refusal : refusals.entrySet()) {
+      Invocation result = prune(refusal.getValue().toArray(String[]::new));
+      assertEquals(Main.BAD_OPTION, result.status(), refusal.getKey() + ": " + result.err());
+      assertTrue(result.err().startsWith("emoflow prune: ") && result.err().contains(refusal.getKey()),
+          refusal.getKey() + " in " + result.err());
+      assertEquals(1, result.err().lines().count(), result.err());
+    }
+    assertTrue(Files.notExists(output));
+  }
+
+  @Test
+  void theTrainingDataIsFoundBesideTheCheckpointWhenItsRunDirectoryMoved() throws IOException {
+    Path moved = work.resolve("moved-run");
+    copyTree(run, moved);
+    Path original = work.resolve("run-away");
+    Files.move(run, original);
+    try {
+      Path movedCheckpoint = moved.resolve(run.relativize(checkpoint));
+      Invocation pruned = prune("--checkpoint=" + movedCheckpoint, "--task=spanish", "--keep=3", "--method=global",
+          "--output=" + work.resolve("from-moved"));
+      assertEquals(Main.OK, pruned.status(), pruned.err());
+      assertEquals(CalibrationFingerprint.of(CalibrationDocuments.select(
+              PreparedDataset.open(moved.resolve("prepared")), PreparedDataset.TRAIN, "spanish", 16, 0)),
+          PrunedExport.readMetadata(work.resolve("from-moved")).calibration());
+      Invocation explicit = prune("--checkpoint=" + movedCheckpoint, "--task=spanish", "--keep=3", "--method=global",
+          "--data=" + moved.resolve("prepared"), "--output=" + work.resolve("explicit"));
+      assertEquals(Main.OK, explicit.status(), explicit.err());
+      assertArrayEquals(PrunedExport.readMetadata(work.resolve("from-moved")).keptRoutedExperts(),
+          PrunedExport.readMetadata(work.resolve("explicit")).keptRoutedExperts());
+    } finally {
+      Files.move(original, run);
+    }
+  }
+
+  private static double maxAbsDifference(float[] a, float[] b) {
+    assertEquals(a.length, b.length);
+    double max = 0;
+    for (int i = 0; i < a.length; i++) {
+      max = Math.max(max, Math.abs(a[i] - b[i]));
+    }
+    return max;
+  }
+
+  private record Invocation(int status, String err) {}
+
+  private static Invocation prune(String... args) {
+    String[] all = new String[args.length + 2];
+    all[0] = "prune";
+    System.arraycopy(args, 0, all, 1, args.length);
+    all[all.length - 1] = "--threads=1";
+    PrintStream original = System.err;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream captured = new PrintStream(err, true, StandardCharsets.UTF_8);
+    System.setErr(captured);
+    try {
+      int status = Main.run(all, System.out, captured);
+      return new Invocation(status, err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setErr(original);
+    }
+  }
+
+  private static int quietly(String... args) {
+    PrintStream original = System.err;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      int status = Main.run(args, new PrintStream(new ByteArrayOutputStream()), System.err);
+      assertEquals(Main.OK, status, err.toString(StandardCharsets.UTF_8));
+      return status;
+    } finally {
+      System.setErr(original);
+    }
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> files = Files.walk(from)) {
+      for (Path source : files.toList()) {
+        Files.copy(source, to.resolve(from.relativize(source).toString()));
+      }
+    }
+  }
+}
