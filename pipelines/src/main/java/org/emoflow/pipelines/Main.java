@@ -18,7 +18,8 @@ public final class Main {
       new org.emoflow.pipelines.tokenizer.TrainTokenizerPipeline(),
       new org.emoflow.pipelines.prepare.PreparePipeline(),
       new org.emoflow.pipelines.train.TrainCommand(),
-      new org.emoflow.pipelines.run.RunCommand());
+      new org.emoflow.pipelines.run.RunCommand(),
+      new org.emoflow.pipelines.sweep.SweepCommand());
 
   private Main() {}
 

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.avro.Schema;
-import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroParquetReader;
@@ -24,7 +23,7 @@ public final class ParquetFiles {
     AtomicFiles.write(target, temporary -> {
       try (ParquetWriter<T> writer = AvroParquetWriter.<T>builder(new LocalOutputFile(temporary))
           .withSchema(schema)
-          .withDataModel(SpecificData.get())
+          .withDataModel(AvroModel.get())
           .withConf(new Configuration(false))
           .withCompressionCodec(CompressionCodecName.SNAPPY)
           .build()) {
@@ -37,7 +36,7 @@ public final class ParquetFiles {
 
   public static <T> ParquetReader<T> reader(Path file) throws IOException {
     return AvroParquetReader.<T>builder(ChannelInputFile.local(file))
-        .withDataModel(SpecificData.get())
+        .withDataModel(AvroModel.get())
         .withConf(new Configuration(false))
         .build();
   }

@@ -2,16 +2,10 @@ package org.emoflow.transforms.prepare;
 
 import java.util.List;
 import java.util.Map;
-import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.specific.SpecificData;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
-import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.WriteFilesResult;
-import org.apache.beam.sdk.io.parquet.ParquetIO;
-import org.apache.beam.sdk.transforms.Contextful;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.Flatten;
@@ -32,6 +26,7 @@ import org.emoflow.schemas.InputFile;
 import org.emoflow.schemas.RejectedDocument;
 import org.emoflow.schemas.TrainingSequence;
 import org.emoflow.transforms.io.FieldNames;
+import org.emoflow.transforms.io.ParquetWrite;
 
 /**
  * The whole prepare job: input files to OUT/sequences/split={train,validation}/*.parquet, dead letters
@@ -39,8 +34,6 @@ import org.emoflow.transforms.io.FieldNames;
  * output directory, emitted once the manifest is written: later stages wait on it.
  */
 public final class Prepare extends PTransform<PBegin, PCollection<String>> {
-  private static final int ROW_GROUP_BYTES = 16 << 20;
-
   private final List<String> files;
   private final PrepareSettings settings;
   private final TokenizerInfo tokenizer;
@@ -69,15 +62,15 @@ public final class Prepare extends PTransform<PBegin, PCollection<String>> {
         .apply("Pack", new PackSequences(settings, tokenizer.padId(), settings.packBuckets()));
 
     WriteFilesResult<Void> train = packed.get(PackSequences.TRAIN)
-        .apply("WriteTrain", parquet(TrainingSequence.class, output + "/sequences/split=train")
+        .apply("WriteTrain", ParquetWrite.of(TrainingSequence.class, output + "/sequences/split=train")
             .withSharding(new ShardsForRows<>(settings.rowsPerFile())));
     WriteFilesResult<Void> validation = packed.get(PackSequences.VALIDATION)
-        .apply("WriteValidation", parquet(TrainingSequence.class, output + "/sequences/split=validation")
+        .apply("WriteValidation", ParquetWrite.of(TrainingSequence.class, output + "/sequences/split=validation")
             .withSharding(new ShardsForRows<>(settings.rowsPerFile())));
     WriteFilesResult<Void> rejected = PCollectionList.of(read.get(ReadDocuments.REJECTED))
         .and(tokenized.get(TokenizeDocuments.REJECTED))
         .apply("AllRejected", Flatten.pCollections())
-        .apply("WriteRejected", parquet(RejectedDocument.class, output + "/rejected").withNumShards(1));
+        .apply("WriteRejected", ParquetWrite.of(RejectedDocument.class, output + "/rejected").withNumShards(1));
 
     KvCoder<String, Long> tallyCoder = KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of());
     PCollectionView<Map<String, Long>> tallies = PCollectionList
@@ -95,16 +88,6 @@ public final class Prepare extends PTransform<PBegin, PCollection<String>> {
             rejected.getPerDestinationOutputFilenames()))
         .apply("WriteManifest", ParDo.of(new WriteManifestFn(settings, tokenizer, output, started, version, tallies, inputs))
             .withSideInputs(tallies, inputs));
-  }
-
-  static <T extends SpecificRecord> FileIO.Write<Void, T> parquet(Class<T> type, String directory) {
-    org.apache.avro.Schema schema = SpecificData.get().getSchema(type);
-    return FileIO.<T>write()
-        .via(Contextful.fn(row -> (GenericRecord) row),
-            ParquetIO.sink(schema).withAvroDataModel(SpecificData.get()).withRowGroupSize(ROW_GROUP_BYTES))
-        .to(directory)
-        .withPrefix("part")
-        .withSuffix(".parquet");
   }
 
   /** As many files as the rows need at {@code rowsPerFile} each (at least one), decided from the data. */
