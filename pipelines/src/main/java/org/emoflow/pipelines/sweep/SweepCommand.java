@@ -96,8 +96,11 @@ public final class SweepCommand implements Command<SweepCommand.Options> {
     return Main.OK;
   }
 
-  /** Runs a checked plan: tables are staged beside the results and published together at the end. */
-  static void execute(SweepPlan plan, Options options) throws IOException {
+  /**
+   * Runs a checked plan: tables are staged beside the results and published together at the end. What
+   * changed since planning (a checkpoint rewritten, a file removed) fails the cells it touches.
+   */
+  public static void execute(SweepPlan plan, Options options) throws IOException {
     FileSystems.setDefaultPipelineOptions(options);
     Path staging = plan.results().resolve("_staging").resolve(plan.runId() + "." + UUID.randomUUID());
     Files.createDirectories(staging);

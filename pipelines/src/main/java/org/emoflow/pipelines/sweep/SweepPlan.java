@@ -48,7 +48,7 @@ import org.emoflow.transforms.sweep.SweepTask;
  * calibration set, so seeds multiply the random control only (the others take the first seed). A dense
  * checkpoint has its full-model cells only.
  */
-record SweepPlan(
+public record SweepPlan(
     String runId, Path results, List<SweepCheckpoint> checkpoints, List<SweepTask> tasks, List<CellGroup> groups,
     SweepSettings settings, String manifestJson, List<String> warnings) {
 
@@ -57,7 +57,7 @@ record SweepPlan(
   /** The full model's K for a dense checkpoint: its single feed-forward. */
   private static final int DENSE_EXPERTS = 1;
 
-  int cells() {
+  public int cells() {
     return groups.stream().mapToInt(group -> group.cells().size()).sum();
   }
 
@@ -70,7 +70,7 @@ record SweepPlan(
    * @param resultsOption --results, overriding the config's {@code output} (null: not given)
    * @param runIdOption --run-id, overriding the config's {@code run_id} (null: not given)
    */
-  static SweepPlan create(Path configFile, String configText, String resultsOption, String runIdOption, int threads)
+  public static SweepPlan create(Path configFile, String configText, String resultsOption, String runIdOption, int threads)
       throws IOException {
     SweepConfig config = SweepConfig.load(configFile, configText);
     Planner planner = new Planner(configFile, config);
