@@ -23,7 +23,9 @@ public final class Main {
       new org.emoflow.pipelines.results.QueryCommand(),
       new org.emoflow.pipelines.results.ReportCommand(),
       new org.emoflow.pipelines.bench.PrepareBenchmark(),
-      new org.emoflow.pipelines.bench.TrainBenchmark());
+      new org.emoflow.pipelines.bench.TrainBenchmark(),
+
+      new org.emoflow.pipelines.sweep.SweepCommand());
 
   private Main() {}
 

@@ -6,7 +6,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import org.emoflow.model.data.packing.SegmentPacker;
 import org.emoflow.model.io.ParquetFiles;
 import org.emoflow.schemas.TrainingSequence;
 
@@ -87,6 +91,11 @@ public final class PreparedDataset {
     return domainsWith("validation_documents");
   }
 
+  /** Domains with at least one training document. */
+  public List<String> trainDomains() {
+    return domainsWith("train_documents");
+  }
+
   private List<String> domainsWith(String count) {
     List<String> domains = new ArrayList<>();
     manifest.path("domains").fields().forEachRemaining(d -> {
@@ -125,6 +134,42 @@ public final class PreparedDataset {
       }
     }
     return rows;
+  }
+
+  /**
+   * One domain's documents from a split: the first {@code maxDocuments} of them in file order (all when 0
+   * or less), their pieces re-laid out one per segment into rows of the same length ({@link SegmentPacker}).
+   * Each piece keeps its positions, attention and pool, so with the intra-document mask its tokens score as
+   * they did in their original row, without evaluating the other domains beside them.
+   */
+  public List<PackedSequence> domainRows(String split, String domain, int maxDocuments) throws IOException {
+    List<SegmentPacker.Segment> pieces = new ArrayList<>();
+    Set<String> documents = new HashSet<>();
+    int limit = maxDocuments <= 0 ? Integer.MAX_VALUE : maxDocuments;
+    reading:
+    for (Path file : files(split)) {
+      try (var reader = ParquetFiles.<TrainingSequence>reader(file)) {
+        for (TrainingSequence record = reader.read(); record != null; record = reader.read()) {
+          PackedSequence row = toPacked(record);
+          int start = 0;
+          for (int s = 0; s < row.segmentLengths().length; s++) {
+            int length = row.segmentLengths()[s];
+            if (row.domains()[s].equals(domain)) {
+              String docId = row.docIds()[s];
+              // Concat packing keeps a document's pieces adjacent, so the documents read before this are whole.
+              if (!documents.contains(docId) && documents.size() == limit) {
+                break reading;
+              }
+              documents.add(docId);
+              pieces.add(new SegmentPacker.Segment(
+                  Arrays.copyOfRange(row.tokens(), start, start + length), docId, row.docOffsets()[s], domain));
+            }
+            start += length;
+          }
+        }
+      }
+    }
+    return SegmentPacker.pack(pieces, seqLen(), padId());
   }
 
   public static PackedSequence toPacked(TrainingSequence row) {

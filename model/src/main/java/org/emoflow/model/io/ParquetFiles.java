@@ -7,8 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.avro.Schema;
-import org.apache.avro.data.TimeConversions;
-import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroParquetReader;
@@ -19,20 +17,13 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 
 /** Reading and (atomically) writing Avro-typed Parquet files on the local file system. */
 public final class ParquetFiles {
-  /** Specific records with their logical types as the generated classes hold them (timestamp-millis: Instant). */
-  private static final SpecificData MODEL = new SpecificData();
-
-  static {
-    MODEL.addLogicalTypeConversion(new TimeConversions.TimestampMillisConversion());
-  }
-
   private ParquetFiles() {}
 
   public static <T extends SpecificRecord> void write(Path target, Schema schema, Iterable<T> rows) throws IOException {
     AtomicFiles.write(target, temporary -> {
       try (ParquetWriter<T> writer = AvroParquetWriter.<T>builder(new LocalOutputFile(temporary))
           .withSchema(schema)
-          .withDataModel(MODEL)
+          .withDataModel(AvroModel.get())
           .withConf(new Configuration(false))
           .withCompressionCodec(CompressionCodecName.SNAPPY)
           .build()) {
@@ -45,7 +36,7 @@ public final class ParquetFiles {
 
   public static <T> ParquetReader<T> reader(Path file) throws IOException {
     return AvroParquetReader.<T>builder(ChannelInputFile.local(file))
-        .withDataModel(MODEL)
+        .withDataModel(AvroModel.get())
         .withConf(new Configuration(false))
         .build();
   }

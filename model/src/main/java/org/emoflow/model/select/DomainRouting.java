@@ -22,8 +22,10 @@ public final class DomainRouting {
   /**
    * @param tokenShare the expert's part of the domain's top-k assignments in this layer (sums to 1 over experts)
    * @param meanProbability mean router probability of the expert over the domain's scored tokens
+   * @param tokens the domain's scored tokens, over which both are measured
    */
-  public record ExpertShare(String domain, int layer, int expert, double tokenShare, double meanProbability) {}
+  public record ExpertShare(
+      String domain, int layer, int expert, double tokenShare, double meanProbability, long tokens) {}
 
   public record Concentration(String domain, int layer, double topQuarterShare) {}
 
@@ -93,7 +95,7 @@ public final class DomainRouting {
         long assignments = Arrays.stream(sums.assignments[layer]).sum();
         for (int e = 0; e < routed; e++) {
           shares.add(new ExpertShare(domain, layer, e, (double) sums.assignments[layer][e] / assignments,
-              sums.probabilities[layer][e] / sums.tokens));
+              sums.probabilities[layer][e] / sums.tokens, sums.tokens));
         }
       }
     });

@@ -65,7 +65,7 @@ public final class ExpertSelector {
       case GLOBAL -> eachLayer(layer -> TopExperts.of(unrestrictedStatistics().meanProbability(layer), keptRouted));
       case FREQUENCY -> eachLayer(layer -> TopExperts.of(unrestrictedStatistics().assignmentCounts(layer), keptRouted));
       case OUTPUT -> eachLayer(layer -> TopExperts.of(unrestrictedStatistics().outputScores(layer), keptRouted));
-      case RANDOM -> random(keptRouted, randomSeed);
+      case RANDOM -> randomSubsets(model.config(), keptRouted, randomSeed);
     };
     boolean random = method == SelectionMethod.RANDOM;
     return new Selection(method, keptExperts, restriction, random ? null : fingerprint, random ? randomSeed : null);
@@ -96,15 +96,27 @@ public final class ExpertSelector {
   }
 
   private ExpertRestriction eachLayer(IntFunction<int[]> keptInLayer) {
-    return new ExpertRestriction(
-        IntStream.range(0, model.config().layers()).mapToObj(keptInLayer).toArray(int[][]::new));
+    return eachLayer(model.config().layers(), keptInLayer);
+  }
+
+  private static ExpertRestriction eachLayer(int layers, IntFunction<int[]> keptInLayer) {
+    return new ExpertRestriction(IntStream.range(0, layers).mapToObj(keptInLayer).toArray(int[][]::new));
+  }
+
+  /**
+   * The {@link SelectionMethod#RANDOM} control without a model or calibration set: it depends on the shape
+   * and the seed only, and equals {@code select(RANDOM, keptExperts, seed)} of any selector over this config.
+   */
+  public static Selection random(ModelConfig config, int keptExperts, long seed) {
+    ExpertRestriction restriction = randomSubsets(config, keptRouted(config, keptExperts), seed);
+    return new Selection(SelectionMethod.RANDOM, keptExperts, restriction, null, seed);
   }
 
   /** A uniform (K - 1)-subset per layer by a partial Fisher-Yates shuffle; layers draw in turn from one generator. */
-  private ExpertRestriction random(int keptRouted, long seed) {
+  private static ExpertRestriction randomSubsets(ModelConfig config, int keptRouted, long seed) {
     SplittableRandom generator = new SplittableRandom(seed);
-    int routed = model.config().routedExperts();
-    return eachLayer(layer -> {
+    int routed = config.routedExperts();
+    return eachLayer(config.layers(), layer -> {
       int[] ids = IntStream.range(0, routed).toArray();
       for (int i = 0; i < keptRouted; i++) {
         int j = generator.nextInt(i, routed);

@@ -48,6 +48,9 @@ class DomainRoutingTest {
       assertEquals(1.0, shares.stream().mapToDouble(DomainRouting.ExpertShare::tokenShare).sum(), 1e-9, key);
       assertEquals(1.0, shares.stream().mapToDouble(DomainRouting.ExpertShare::meanProbability).sum(), 1e-5, key);
     });
+    // Scored tokens: a segment of n tokens scores n - 1 of them.
+    Map<String, Long> tokens = Map.of("d0", 5L + 8L, "d1", 3L + 2L, "d2", 4L);
+    routing.shares().forEach(share -> assertEquals(tokens.get(share.domain()), share.tokens(), share.toString()));
   }
 
   /**

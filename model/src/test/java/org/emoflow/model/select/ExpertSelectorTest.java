@@ -129,8 +129,10 @@ class ExpertSelectorTest {
     for (int kept = K; kept <= 8; kept++) {
       for (long seed = 0; seed < 20; seed++) {
         Selection selection = selector.select(SelectionMethod.RANDOM, kept, seed);
+        Selection withoutCalibration = ExpertSelector.random(model.config(), kept, seed);
         for (int layer = 0; layer < 2; layer++) {
           int[] ids = selection.kept(layer);
+          assertArrayEquals(ids, withoutCalibration.kept(layer), "the control needs only the shape and the seed");
           assertEquals(kept - 1, ids.length);
           assertTrue(IntStream.range(1, ids.length).allMatch(i -> ids[i - 1] < ids[i]), Arrays.toString(ids));
           assertTrue(ids[0] >= 0 && ids[ids.length - 1] < 7, Arrays.toString(ids));

@@ -252,7 +252,8 @@ public final class RunCommand implements Command<RunCommand.Options> {
     }
   }
 
-  static String sha256(String text) {
+  /** Hex SHA-256 of a text's UTF-8 bytes: how manifests fingerprint configs. */
+  public static String sha256(String text) {
     try {
       return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
           .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));

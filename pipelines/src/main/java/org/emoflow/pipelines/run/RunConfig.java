@@ -1,23 +1,13 @@
 package org.emoflow.pipelines.run;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.emoflow.pipelines.cli.InvalidOptionException;
+import org.emoflow.pipelines.cli.YamlConfig;
 
 /**
  * A run config (YAML): the corpus, the tokenizer, the prepare settings, the training variants and where
@@ -65,42 +55,17 @@ public record RunConfig(
   static final List<Variant> DEFAULT_VARIANTS = List.of(
       new Variant("emo", "emo", Map.of()), new Variant("standard", "standard", Map.of()));
 
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
-
   /** Training options the run sets itself, per variant. */
   private static final Set<String> RESERVED_TRAINING = Set.of("data", "output", "router");
 
   public static RunConfig load(Path file, String text) {
-    RunConfig config;
-    try {
-      config = YAML.readValue(text, RunConfig.class);
-    } catch (UnrecognizedPropertyException e) {
-      String known = e.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(Collectors.joining(", "));
-      throw new InvalidOptionException(file + ": unknown key '" + e.getPropertyName() + "'" + at(e.getLocation())
-          + " (known here: " + known + ")");
-    } catch (JsonProcessingException e) {
-      throw new InvalidOptionException(file + ": " + e.getOriginalMessage() + at(e.getLocation()));
-    }
-    if (config == null) {
-      throw new InvalidOptionException(file + " is empty");
-    }
+    RunConfig config = YamlConfig.parse(file, text, RunConfig.class);
     config.check(file);
     return config;
   }
 
   public static String read(Path file) {
-    try {
-      return Files.readString(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new InvalidOptionException("--config: cannot read " + file + " (" + e.getMessage() + ")");
-    }
-  }
-
-  private static String at(JsonLocation location) {
-    return location == null || location.getLineNr() < 0 ? "" : " at line " + location.getLineNr();
+    return YamlConfig.read(file);
   }
 
   private void check(Path file) {

@@ -13,7 +13,7 @@ import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.parquet.avro.AvroParquetWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
-import org.apache.avro.specific.SpecificData;
+import org.emoflow.model.io.AvroModel;
 import org.emoflow.model.io.StreamOutputFile;
 import org.emoflow.schemas.TrainingSequence;
 
@@ -102,7 +102,7 @@ final class BucketFiles implements AutoCloseable {
     };
     return AvroParquetWriter.<TrainingSequence>builder(output)
         .withSchema(TrainingSequence.getClassSchema())
-        .withDataModel(SpecificData.get())
+        .withDataModel(AvroModel.get())
         .withCompressionCodec(CompressionCodecName.SNAPPY)
         .withRowGroupSize(ROW_GROUP_BYTES)
         .build();

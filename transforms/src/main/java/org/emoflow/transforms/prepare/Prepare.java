@@ -2,16 +2,10 @@ package org.emoflow.transforms.prepare;
 
 import java.util.List;
 import java.util.Map;
-import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.specific.SpecificData;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
-import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.WriteFilesResult;
-import org.apache.beam.sdk.io.parquet.ParquetIO;
-import org.apache.beam.sdk.transforms.Contextful;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -27,6 +21,7 @@ import org.apache.beam.sdk.values.PCollectionView;
 import org.emoflow.schemas.InputFile;
 import org.emoflow.schemas.RejectedDocument;
 import org.emoflow.transforms.io.FieldNames;
+import org.emoflow.transforms.io.ParquetWrite;
 
 /**
  * The whole prepare job: input files to OUT/sequences/split={train,validation}/*.parquet, dead letters
@@ -34,8 +29,6 @@ import org.emoflow.transforms.io.FieldNames;
  * output directory, emitted once the manifest is written: later stages wait on it.
  */
 public final class Prepare extends PTransform<PBegin, PCollection<String>> {
-  private static final int ROW_GROUP_BYTES = 16 << 20;
-
   private final List<String> files;
   private final PrepareSettings settings;
   private final TokenizerInfo tokenizer;
@@ -65,7 +58,7 @@ public final class Prepare extends PTransform<PBegin, PCollection<String>> {
     WriteFilesResult<Void> rejected = PCollectionList.of(read.get(ReadDocuments.REJECTED))
         .and(tokenized.get(TokenizeDocuments.REJECTED))
         .apply("AllRejected", Flatten.pCollections())
-        .apply("WriteRejected", parquet(RejectedDocument.class, output + "/rejected").withNumShards(1));
+        .apply("WriteRejected", ParquetWrite.of(RejectedDocument.class, output + "/rejected").withNumShards(1));
 
     KvCoder<String, Long> tallyCoder = KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of());
     PCollectionView<Map<String, Long>> tallies = PCollectionList
@@ -82,15 +75,5 @@ public final class Prepare extends PTransform<PBegin, PCollection<String>> {
             rejected.getPerDestinationOutputFilenames()))
         .apply("WriteManifest", ParDo.of(new WriteManifestFn(settings, tokenizer, output, started, version, tallies, inputs))
             .withSideInputs(tallies, inputs));
-  }
-
-  static <T extends SpecificRecord> FileIO.Write<Void, T> parquet(Class<T> type, String directory) {
-    org.apache.avro.Schema schema = SpecificData.get().getSchema(type);
-    return FileIO.<T>write()
-        .via(Contextful.fn(row -> (GenericRecord) row),
-            ParquetIO.sink(schema).withAvroDataModel(SpecificData.get()).withRowGroupSize(ROW_GROUP_BYTES))
-        .to(directory)
-        .withPrefix("part")
-        .withSuffix(".parquet");
   }
 }

@@ -30,12 +30,17 @@ final class RowBuilder {
 
   /** Appends tokens[from, from + count) of a document, a piece starting at that offset. */
   void add(PackableDocument document, int from, int count) {
-    System.arraycopy(document.tokens(), from, tokens, used, count);
+    add(document.tokens(), from, count, document.id(), from, document.domain());
+  }
+
+  /** Appends source[from, from + count) as one segment: a piece of document {@code docId} at {@code offset}. */
+  void add(int[] source, int from, int count, String docId, int offset, String domain) {
+    System.arraycopy(source, from, tokens, used, count);
     used += count;
     lengths.add(count);
-    docIds.add(document.id());
-    offsets.add(from);
-    domains.add(document.domain());
+    docIds.add(docId);
+    offsets.add(offset);
+    domains.add(domain);
   }
 
   PackedSequence build() {

@@ -1,0 +1,86 @@
+package org.emoflow.pipelines.sweep;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.emoflow.pipelines.cli.YamlConfig;
+
+/**
+ * A sweep config (YAML): the checkpoints, the tasks and the grid of selections to evaluate them under,
+ * and where the results go. Unknown keys are refused by name; the values are checked against the
+ * checkpoints and data by {@link SweepPlan}. See examples/sweep.yaml.
+ *
+ * @param data a prepared dataset for every checkpoint; by default each uses the one it was trained on
+ * @param calibrationDocs positive numbers of documents, or "all"
+ */
+public record SweepConfig(
+    String runId,
+    String output,
+    String data,
+    List<String> checkpoints,
+    List<Task> tasks,
+    List<String> methods,
+    List<Integer> keepExperts,
+    List<Object> calibrationDocs,
+    List<Long> seeds,
+    Evaluation evaluation,
+    Analysis analysis,
+    Workers workers) {
+
+  /**
+   * Either {@code domain} (a domain of the prepared dataset) or {@code multiple_choice} (a JSONL task file,
+   * calibrated on the gold answers of {@code calibration}, by default the task file itself).
+   */
+  public record Task(String name, String domain, String multipleChoice, String calibration) {}
+
+  /**
+   * @param maxDocuments validation documents per LM task (0: all)
+   * @param maxExamples examples per multiple-choice task (0: all)
+   */
+  public record Evaluation(Integer batchSize, Integer maxDocuments, Integer maxExamples) {}
+
+  /**
+   * @param routingSequences validation sequences the routing table is measured on (0: all)
+   * @param specialisationTokens tokens whose routing vectors are clustered
+   */
+  public record Analysis(
+      Boolean enabled, Integer routingSequences, Integer specialisationTokens, Integer clusters, Integer components) {}
+
+  /** @param idleModels loaded models a worker JVM keeps between uses */
+  public record Workers(Integer idleModels) {}
+
+  public static SweepConfig load(Path file, String text) {
+    return YamlConfig.parse(file, text, SweepConfig.class);
+  }
+
+  public List<String> methodsOrDefault() {
+    return methods == null ? List.of("layerwise", "global", "frequency", "output", "random") : methods;
+  }
+
+  public List<Object> calibrationDocsOrDefault() {
+    return calibrationDocs == null ? List.of(16) : calibrationDocs;
+  }
+
+  public List<Long> seedsOrDefault() {
+    return seeds == null ? List.of(0L) : seeds;
+  }
+
+  public Evaluation evaluationOrDefaults() {
+    Evaluation given = evaluation == null ? new Evaluation(null, null, null) : evaluation;
+    return new Evaluation(orElse(given.batchSize(), 16), orElse(given.maxDocuments(), 0),
+        orElse(given.maxExamples(), 0));
+  }
+
+  public Analysis analysisOrDefaults() {
+    Analysis given = analysis == null ? new Analysis(null, null, null, null, null) : analysis;
+    return new Analysis(given.enabled() == null || given.enabled(), orElse(given.routingSequences(), 0),
+        orElse(given.specialisationTokens(), 20_000), orElse(given.clusters(), 32), orElse(given.components(), 32));
+  }
+
+  public int idleModels() {
+    return workers == null || workers.idleModels() == null ? 2 : workers.idleModels();
+  }
+
+  private static int orElse(Integer value, int fallback) {
+    return value == null ? fallback : value;
+  }
+}

@@ -1,0 +1,542 @@
+package org.emoflow.pipelines.sweep;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.emoflow.model.ModelConfig;
+import org.emoflow.model.checkpoint.Checkpoints;
+import org.emoflow.model.checkpoint.TrainerState;
+import org.emoflow.model.data.InvalidDatasetException;
+import org.emoflow.model.data.PreparedDataset;
+import org.emoflow.model.eval.InvalidTaskException;
+import org.emoflow.model.eval.MultipleChoice;
+import org.emoflow.model.select.ExpertSelector;
+import org.emoflow.model.select.SelectionMethod;
+import org.emoflow.model.tokenizer.TextTokenizer;
+import org.emoflow.model.train.Trainer;
+import org.emoflow.pipelines.Version;
+import org.emoflow.pipelines.cli.InvalidOptionException;
+import org.emoflow.pipelines.run.RunCommand;
+import org.emoflow.transforms.sweep.Cell;
+import org.emoflow.transforms.sweep.CellGroup;
+import org.emoflow.transforms.sweep.SweepCheckpoint;
+import org.emoflow.transforms.sweep.SweepSettings;
+import org.emoflow.transforms.sweep.SweepTask;
+
+/**
+ * A sweep config checked against its checkpoints and data, and laid out as cell groups. Every check that
+ * can fail runs here, before any Beam work: checkpoints exist and pass their checksums, each has a
+ * prepared dataset, tasks have documents (validation, and training ones to calibrate on) or examples that
+ * fit the model's rows, every K fits every MoE checkpoint, methods are known. A refusal names the key and,
+ * where it depends on one, the checkpoint or task.
+ *
+ * <p>The grid, per checkpoint and task: the full model; per K and seed a random subset; per calibration
+ * size, method and K a calibrated selection. Methods other than random are deterministic given their
+ * calibration set, so seeds multiply the random control only (the others take the first seed). A dense
+ * checkpoint has its full-model cells only.
+ */
+public record SweepPlan(
+    String runId, Path results, List<SweepCheckpoint> checkpoints, List<SweepTask> tasks, List<CellGroup> groups,
+    SweepSettings settings, String manifestJson, List<String> warnings) {
+
+  private static final String RUN_ID = "[A-Za-z0-9_.-]+";
+
+  /** The full model's K for a dense checkpoint: its single feed-forward. */
+  private static final int DENSE_EXPERTS = 1;
+
+  public int cells() {
+    return groups.stream().mapToInt(group -> group.cells().size()).sum();
+  }
+
+  /** The MoE checkpoints, whose routing is analysed. */
+  List<SweepCheckpoint> moeCheckpoints() {
+    return checkpoints.stream().filter(SweepCheckpoint::isMoe).toList();
+  }
+
+  /**
+   * @param resultsOption --results, overriding the config's {@code output} (null: not given)
+   * @param runIdOption --run-id, overriding the config's {@code run_id} (null: not given)
+   */
+  public static SweepPlan create(Path configFile, String configText, String resultsOption, String runIdOption, int threads)
+      throws IOException {
+    SweepConfig config = SweepConfig.load(configFile, configText);
+    Planner planner = new Planner(configFile, config);
+    return planner.plan(configText, resultsOption, runIdOption, threads);
+  }
+
+  private static final class Planner {
+    private final Path file;
+    private final SweepConfig config;
+    private final List<String> warnings = new ArrayList<>();
+    private final Map<String, Map<String, String>> checksums = new LinkedHashMap<>();
+    private final Map<String, PreparedDataset> datasets = new LinkedHashMap<>();
+    private final Map<String, ModelConfig> models = new LinkedHashMap<>();
+
+    Planner(Path file, SweepConfig config) {
+      this.file = file;
+      this.config = config;
+    }
+
+    private InvalidOptionException refuse(String key, String problem) {
+      return new InvalidOptionException(file + ": " + key + ": " + problem);
+    }
+
+    SweepPlan plan(String configText, String resultsOption, String runIdOption, int threads) throws IOException {
+      String output = resultsOption != null ? resultsOption : config.output();
+      if (output == null || output.isBlank()) {
+        throw new InvalidOptionException(file + ": 'output' is required (or pass --results)");
+      }
+      String configSha = RunCommand.sha256(configText);
+      String runId = runId(runIdOption, configSha);
+      List<SelectionMethod> methods = methods();
+      List<Integer> keep = keepExperts(!methods.isEmpty());
+      List<Integer> calibrationSizes = calibrationSizes();
+      List<Long> seeds = seeds();
+      SweepConfig.Evaluation evaluation = evaluation();
+      SweepConfig.Analysis analysis = analysis();
+      if (config.idleModels() < 0) {
+        throw refuse("workers.idle_models", "must not be negative, got " + config.idleModels());
+      }
+      List<SweepCheckpoint> checkpoints = checkpoints();
+      boolean calibrates = methods.stream().anyMatch(m -> m != SelectionMethod.RANDOM);
+      for (SweepCheckpoint checkpoint : checkpoints) {
+        checkKeep(checkpoint, keep, methods.isEmpty());
+      }
+      List<SweepTask> tasks = tasks(checkpoints, calibrates, evaluation);
+
+      List<CellGroup> groups = new ArrayList<>();
+      long firstSeed = seeds.get(0);
+      for (SweepCheckpoint checkpoint : checkpoints) {
+        for (SweepTask task : tasks) {
+          List<Cell> uncalibrated = new ArrayList<>();
+          uncalibrated.add(new Cell(checkpoint, task, Cell.FULL, null, firstSeed, checkpoint.experts()));
+          if (checkpoint.isMoe() && methods.contains(SelectionMethod.RANDOM)) {
+            for (int k : keep) {
+              for (long seed : seeds) {
+                uncalibrated.add(new Cell(checkpoint, task, SelectionMethod.RANDOM.id(), null, seed, k));
+              }
+            }
+          }
+          groups.add(new CellGroup(checkpoint, task, false, null, uncalibrated));
+          if (!checkpoint.isMoe() || !calibrates) {
+            continue;
+          }
+          for (Integer documents : calibrationSizes) {
+            List<Cell> cells = new ArrayList<>();
+            for (SelectionMethod method : methods) {
+              if (method != SelectionMethod.RANDOM) {
+                for (int k : keep) {
+                  cells.add(new Cell(checkpoint, task, method.id(), documents, firstSeed, k));
+                }
+              }
+            }
+            groups.add(new CellGroup(checkpoint, task, true, documents, cells));
+          }
+        }
+      }
+      SweepSettings settings = new SweepSettings(runId, evaluation.batchSize(), evaluation.maxDocuments(),
+          evaluation.maxExamples(), threads, config.idleModels(), analysis.enabled(), analysis.routingSequences(),
+          analysis.specialisationTokens(), analysis.clusters(), analysis.components(), firstSeed);
+      Path results = Path.of(output).toAbsolutePath().normalize();
+      SweepPlan plan = new SweepPlan(runId, results, checkpoints, tasks, groups, settings, null, List.copyOf(warnings));
+      return new SweepPlan(runId, results, checkpoints, tasks, groups, settings,
+          manifest(plan, configText, configSha, methods, keep, calibrationSizes, seeds), plan.warnings());
+    }
+
+    /** --run-id, else run_id, else the config file's name and a short hash of its text. */
+    private String runId(String option, String configSha) {
+      String runId = option != null ? option : config.runId();
+      String key = option != null ? "--run-id" : "run_id";
+      if (runId == null) {
+        String name = file.getFileName().toString().replaceFirst("\\.ya?ml$", "").replaceAll("[^A-Za-z0-9_.-]", "_");
+        return name + "-" + configSha.substring(0, 8);
+      }
+      if (!runId.matches(RUN_ID)) {
+        throw refuse(key, "'" + runId + "' must be letters, digits, '.', '_' or '-' (it names a directory)");
+      }
+      return runId;
+    }
+
+    private List<SelectionMethod> methods() {
+      List<SelectionMethod> methods = new ArrayList<>();
+      for (String name : config.methodsOrDefault()) {
+        if (name == null) {
+          throw refuse("methods", "an empty entry");
+        }
+        if (name.equalsIgnoreCase(Cell.FULL)) {
+          continue; // always in the grid
+        }
+        SelectionMethod method;
+        try {
+          method = SelectionMethod.parse(name);
+        } catch (IllegalArgumentException e) {
+          throw refuse("methods", e.getMessage() + " (the full model is always included)");
+        }
+        if (methods.contains(method)) {
+          throw refuse("methods", "'" + name + "' is listed twice");
+        }
+        methods.add(method);
+      }
+      return methods;
+    }
+
+    private List<Integer> keepExperts(boolean needed) {
+      List<Integer> keep = config.keepExperts() == null ? List.of() : config.keepExperts();
+      if (needed && keep.isEmpty()) {
+        throw refuse("keep_experts", "required: the experts kept per layer, the shared one included (e.g. [4, 8])");
+      }
+      Set<Integer> seen = new HashSet<>();
+      for (Integer k : keep) {
+        if (k == null || k < 1) {
+          throw refuse("keep_experts", "every K must be a positive number, got " + k);
+        }
+        if (!seen.add(k)) {
+          throw refuse("keep_experts", k + " is listed twice");
+        }
+      }
+      return keep;
+    }
+
+    private void checkKeep(SweepCheckpoint checkpoint, List<Integer> keep, boolean noSelection) {
+      if (!checkpoint.isMoe() || noSelection) {
+        return;
+      }
+      ModelConfig model = models.get(checkpoint.name());
+      for (int k : keep) {
+        try {
+          ExpertSelector.keptRouted(model, k);
+        } catch (IllegalArgumentException e) {
+          throw refuse("keep_experts", "K=" + k + " does not fit checkpoint '" + checkpoint.name() + "': "
+              + e.getMessage());
+        }
+      }
+    }
+
+    /** Positive sizes, or null for "all". */
+    private List<Integer> calibrationSizes() {
+      List<Integer> sizes = new ArrayList<>();
+      for (Object value : config.calibrationDocsOrDefault()) {
+        Integer size;
+        if (value instanceof String text && text.toLowerCase(Locale.ROOT).equals("all")) {
+          size = null;
+        } else if (value instanceof Integer number && number > 0) {
+          size = number;
+        } else {
+          throw refuse("calibration_docs", "expected positive numbers of documents or 'all', got '" + value + "'");
+        }
+        if (sizes.contains(size)) {
+          throw refuse("calibration_docs", (size == null ? "all" : size) + " is listed twice");
+        }
+        sizes.add(size);
+      }
+      if (sizes.isEmpty()) {
+        throw refuse("calibration_docs", "must list at least one size");
+      }
+      return sizes;
+    }
+
+    private List<Long> seeds() {
+      List<Long> seeds = config.seedsOrDefault();
+      if (seeds.isEmpty() || seeds.stream().anyMatch(java.util.Objects::isNull)) {
+        throw refuse("seeds", "must list at least one seed, and no empty entry");
+      }
+      if (new HashSet<>(seeds).size() != seeds.size()) {
+        throw refuse("seeds", "a seed is listed twice");
+      }
+      return seeds;
+    }
+
+    private SweepConfig.Evaluation evaluation() {
+      SweepConfig.Evaluation evaluation = config.evaluationOrDefaults();
+      if (evaluation.batchSize() < 1) {
+        throw refuse("evaluation.batch_size", "must be at least 1, got " + evaluation.batchSize());
+      }
+      if (evaluation.maxDocuments() < 0 || evaluation.maxExamples() < 0) {
+        throw refuse("evaluation", "max_documents and max_examples must be 0 (all) or positive");
+      }
+      return evaluation;
+    }
+
+    private SweepConfig.Analysis analysis() {
+      SweepConfig.Analysis analysis = config.analysisOrDefaults();
+      if (analysis.routingSequences() < 0) {
+        throw refuse("analysis.routing_sequences", "must be 0 (all) or positive");
+      }
+      if (analysis.specialisationTokens() < 1 || analysis.clusters() < 1 || analysis.components() < 1) {
+        throw refuse("analysis", "specialisation_tokens, clusters and components must be positive");
+      }
+      return analysis;
+    }
+
+    private List<SweepCheckpoint> checkpoints() throws IOException {
+      List<String> entries = config.checkpoints() == null ? List.of() : config.checkpoints();
+      if (entries.isEmpty()) {
+        throw refuse("checkpoints", "required: checkpoint directories, or training outputs (RUN/variants/NAME)");
+      }
+      List<SweepCheckpoint> checkpoints = new ArrayList<>();
+      Set<Path> seen = new HashSet<>();
+      for (int i = 0; i < entries.size(); i++) {
+        String key = "checkpoints[" + i + "] '" + entries.get(i) + "'";
+        if (entries.get(i) == null || entries.get(i).isBlank()) {
+          throw refuse("checkpoints[" + i + "]", "an empty entry");
+        }
+        if (checksums.containsKey(entries.get(i))) {
+          throw refuse(key, "listed twice");
+        }
+        Path dir = checkpointDirectory(key, Path.of(entries.get(i)));
+        if (!seen.add(dir)) {
+          throw refuse(key, "is the same checkpoint as an earlier entry (" + dir + ")");
+        }
+        checkpoints.add(checkpoint(key, entries.get(i), dir));
+      }
+      return checkpoints;
+    }
+
+    /**
+     * A checkpoint directory as given, or a training output's final checkpoint (training.json names it; a
+     * training that has not finished offers its newest checkpoint).
+     */
+    private Path checkpointDirectory(String key, Path given) throws IOException {
+      if (!Files.isDirectory(given)) {
+        throw refuse(key, "no such directory");
+      }
+      Path dir = given.toAbsolutePath().normalize();
+      if (Files.exists(dir.resolve(Checkpoints.CHECKSUMS)) || Files.exists(dir.resolve(Checkpoints.MODEL))) {
+        return dir;
+      }
+      if (Files.isRegularFile(dir.resolve(Trainer.SUMMARY_FILE))) {
+        Path last = Path.of(Trainer.Summary.read(dir).finalCheckpoint());
+        // The run directory may have moved since: find the checkpoint by name where it is now.
+        Path here = dir.resolve("checkpoints").resolve(last.getFileName());
+        if (Files.isDirectory(here) || !Files.isDirectory(last)) {
+          return here;
+        }
+        return last;
+      }
+      List<Path> saved = new Checkpoints(dir.resolve("checkpoints")).list();
+      if (saved.isEmpty()) {
+        throw refuse(key, "holds no checkpoint: expected a checkpoint directory (with " + Checkpoints.CHECKSUMS
+            + ") or a training output (with " + Trainer.SUMMARY_FILE + " or checkpoints/step-*)");
+      }
+      warnings.add(key + ": no " + Trainer.SUMMARY_FILE + " (training unfinished?); using its newest checkpoint "
+          + saved.get(saved.size() - 1).getFileName());
+      return saved.get(saved.size() - 1);
+    }
+
+    private SweepCheckpoint checkpoint(String key, String name, Path dir) throws IOException {
+      ModelConfig model;
+      TrainerState state = null;
+      try {
+        Checkpoints.verify(dir);
+        model = Checkpoints.readConfig(dir);
+        if (Files.isRegularFile(dir.resolve(Checkpoints.TRAINER))) {
+          state = Checkpoints.readState(dir);
+        }
+      } catch (IOException | RuntimeException e) {
+        throw refuse(key, "not a usable checkpoint: " + e.getMessage());
+      }
+      checksums.put(name, recordedChecksums(dir));
+      models.put(name, model);
+      String data = dataDirectory(key, dir, state);
+      long step = state != null ? state.step() : stepOf(dir);
+      int experts = model.router().isMoe() ? model.experts() : DENSE_EXPERTS;
+      return new SweepCheckpoint(name, dir.toString(), Checkpoints.sha256(dir.resolve(Checkpoints.CHECKSUMS)),
+          model.router().id(), step, experts, model.topK(), data);
+    }
+
+    private static long stepOf(Path dir) {
+      try {
+        return Checkpoints.stepOf(dir);
+      } catch (IllegalArgumentException notAStepDirectory) {
+        return 0;
+      }
+    }
+
+    /** The config's {@code data}, else the dataset recorded in the checkpoint's trainer.json. */
+    private String dataDirectory(String key, Path dir, TrainerState state) throws IOException {
+      Path data;
+      if (config.data() != null) {
+        data = Path.of(config.data()).toAbsolutePath().normalize();
+      } else if (state != null && state.dataPath() != null) {
+        data = Path.of(state.dataPath());
+        if (!Files.isDirectory(data)) {
+          throw refuse(key, "was trained on " + data + ", which is gone; name the prepared data with 'data'");
+        }
+      } else {
+        throw refuse(key, "has no " + Checkpoints.TRAINER + " naming its prepared data; name it with 'data'");
+      }
+      String dataKey = config.data() != null ? "data" : key;
+      PreparedDataset dataset = datasets.get(data.toString());
+      if (dataset == null) {
+        try {
+          dataset = PreparedDataset.open(data);
+        } catch (InvalidDatasetException e) {
+          throw refuse(dataKey, e.getMessage());
+        }
+        datasets.put(data.toString(), dataset);
+      }
+      if (state != null && state.dataManifestSha256() != null
+          && !state.dataManifestSha256().equals(Checkpoints.sha256(data.resolve("manifest.json")))) {
+        warnings.add(key + ": the prepared data " + data + " changed since the checkpoint was trained");
+      }
+      return data.toString();
+    }
+
+    private static Map<String, String> recordedChecksums(Path dir) throws IOException {
+      Map<String, String> files = new LinkedHashMap<>();
+      for (String line : Files.readAllLines(dir.resolve(Checkpoints.CHECKSUMS), StandardCharsets.UTF_8)) {
+        String[] parts = line.split("  ", 2);
+        files.put(parts[1], parts[0]);
+      }
+      return files;
+    }
+
+    private List<SweepTask> tasks(List<SweepCheckpoint> checkpoints, boolean calibrates,
+        SweepConfig.Evaluation evaluation) throws IOException {
+      List<SweepConfig.Task> entries = config.tasks() == null ? List.of() : config.tasks();
+      if (entries.isEmpty()) {
+        throw refuse("tasks", "required: a domain of the prepared data ({domain: NAME}) or a multiple-choice file"
+            + " ({multiple_choice: FILE.jsonl})");
+      }
+      List<SweepTask> tasks = new ArrayList<>();
+      Set<String> names = new HashSet<>();
+      for (int i = 0; i < entries.size(); i++) {
+        SweepConfig.Task entry = entries.get(i);
+        String key = "tasks[" + i + "]";
+        if (entry == null || (entry.domain() == null) == (entry.multipleChoice() == null)) {
+          throw refuse(key, "needs either 'domain' or 'multiple_choice', not both or neither");
+        }
+        if (entry.domain() != null && entry.calibration() != null) {
+          throw refuse(key, "'calibration' is for multiple-choice tasks; a domain calibrates on its training documents");
+        }
+        String name = entry.name() != null ? entry.name() : entry.domain() != null ? entry.domain()
+            : Path.of(entry.multipleChoice()).getFileName().toString().replaceFirst("\\.jsonl$", "");
+        if (name.isBlank() || !names.add(name)) {
+          throw refuse(key, "task name '" + name + "' is empty or used twice (set 'name')");
+        }
+        key += " '" + name + "'";
+        SweepTask task = entry.domain() != null
+            ? SweepTask.domain(name, entry.domain())
+            : SweepTask.multipleChoice(name, absolute(entry.multipleChoice()),
+                absolute(entry.calibration() != null ? entry.calibration() : entry.multipleChoice()));
+        for (SweepCheckpoint checkpoint : checkpoints) {
+          if (task.isLanguageModelling()) {
+            checkDomain(key, task, checkpoint, calibrates && checkpoint.isMoe());
+          } else {
+            checkExamples(key, task, checkpoint, calibrates && checkpoint.isMoe(), evaluation.maxExamples());
+          }
+        }
+        tasks.add(task);
+      }
+      return tasks;
+    }
+
+    private static String absolute(String path) {
+      return Path.of(path).toAbsolutePath().normalize().toString();
+    }
+
+    private void checkDomain(String key, SweepTask task, SweepCheckpoint checkpoint, boolean calibrates) {
+      PreparedDataset data = datasets.get(checkpoint.dataDir());
+      if (!data.validationDomains().contains(task.domain())) {
+        throw refuse(key, "domain '" + task.domain() + "' has no validation documents in " + data.root()
+            + " (the data of checkpoint '" + checkpoint.name() + "'; domains with some: " + data.validationDomains()
+            + ")");
+      }
+      if (calibrates && !data.trainDomains().contains(task.domain())) {
+        throw refuse(key, "domain '" + task.domain() + "' has no training documents in " + data.root()
+            + " to calibrate the selection on (checkpoint '" + checkpoint.name() + "')");
+      }
+    }
+
+    /** Parsed, not empty, and every scored example fits the checkpoint's rows in its tokens. */
+    private void checkExamples(String key, SweepTask task, SweepCheckpoint checkpoint, boolean calibrates,
+        int maxExamples) throws IOException {
+      ModelConfig model = models.get(checkpoint.name());
+      List<String> files = calibrates && !task.calibrationFile().equals(task.file())
+          ? List.of(task.file(), task.calibrationFile()) : List.of(task.file());
+      for (String path : files) {
+        List<MultipleChoice.Example> examples;
+        try {
+          examples = MultipleChoice.read(Path.of(path), path.equals(task.file()) ? maxExamples : 0);
+        } catch (InvalidTaskException e) {
+          throw refuse(key, e.getMessage());
+        } catch (IOException e) {
+          throw refuse(key, "cannot read " + path + " (" + e + ")");
+        }
+        if (examples.isEmpty()) {
+          throw refuse(key, path + " holds no examples");
+        }
+        try (TextTokenizer tokenizer = datasets.get(checkpoint.dataDir()).openTokenizer()) {
+          MultipleChoice.tokenize(examples, tokenizer, model.seqLen());
+        } catch (IllegalArgumentException e) {
+          throw refuse(key, path + " in the tokens of checkpoint '" + checkpoint.name() + "': " + e.getMessage());
+        }
+      }
+    }
+
+    private String manifest(SweepPlan plan, String configText, String configSha, List<SelectionMethod> methods,
+        List<Integer> keep, List<Integer> calibrationSizes, List<Long> seeds) throws IOException {
+      ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+      ObjectNode manifest = json.createObjectNode();
+      manifest.put("run_id", plan.runId());
+      manifest.put("config_file", file.toAbsolutePath().normalize().toString());
+      manifest.put("config_sha256", configSha);
+      manifest.put("config", configText);
+      manifest.put("emoflow_version", Version.get());
+      manifest.put("code_version", Version.source());
+      manifest.put("results", plan.results().toString());
+      ArrayNode checkpoints = manifest.putArray("checkpoints");
+      for (SweepCheckpoint checkpoint : plan.checkpoints()) {
+        ObjectNode node = checkpoints.addObject().put("name", checkpoint.name())
+            .put("directory", checkpoint.directory()).put("router", checkpoint.router())
+            .put("train_step", checkpoint.step()).put("experts", checkpoint.experts())
+            .put("data", checkpoint.dataDir());
+        ObjectNode files = node.putObject("sha256");
+        checksums.get(checkpoint.name()).forEach(files::put);
+      }
+      ArrayNode tasks = manifest.putArray("tasks");
+      for (SweepTask task : plan.tasks()) {
+        ObjectNode node = tasks.addObject().put("name", task.name()).put("kind", task.kind());
+        if (task.isLanguageModelling()) {
+          node.put("domain", task.domain());
+        } else {
+          node.put("file", task.file()).put("sha256", Checkpoints.sha256(Path.of(task.file())))
+              .put("calibration_file", task.calibrationFile())
+              .put("calibration_sha256", Checkpoints.sha256(Path.of(task.calibrationFile())));
+        }
+      }
+      ObjectNode grid = manifest.putObject("grid");
+      methods.stream().map(SelectionMethod::id).forEach(grid.putArray("methods")::add);
+      keep.forEach(grid.putArray("keep_experts")::add);
+      ArrayNode sizes = grid.putArray("calibration_docs");
+      calibrationSizes.forEach(size -> {
+        if (size == null) {
+          sizes.add("all");
+        } else {
+          sizes.add(size);
+        }
+      });
+      seeds.forEach(grid.putArray("seeds")::add);
+      manifest.put("planned_cells", plan.cells());
+      return json.writeValueAsString(manifest);
+    }
+  }
+
+  /** Reports warnings found while planning. */
+  void reportWarnings(Consumer<String> log) {
+    warnings.forEach(warning -> log.accept("warning: " + warning));
+  }
+}

@@ -1,0 +1,486 @@
+package org.emoflow.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.avro.specific.SpecificRecord;
+import org.emoflow.model.Compute;
+import org.emoflow.model.checkpoint.Checkpoints;
+import org.emoflow.model.checkpoint.Safetensors;
+import org.emoflow.model.data.PackedBatch;
+import org.emoflow.model.data.PackedSequence;
+import org.emoflow.model.data.PreparedDataset;
+import org.emoflow.model.eval.Evaluator;
+import org.emoflow.model.io.ParquetFiles;
+import org.emoflow.model.nn.ExpertRestriction;
+import org.emoflow.model.nn.LanguageModel;
+import org.emoflow.model.select.PrunedExport;
+import org.emoflow.model.select.Selection;
+import org.emoflow.model.select.SelectionMethod;
+import org.emoflow.model.tokenizer.BpeTrainer;
+import org.emoflow.model.tokenizer.ByteLevelPreTokenizer;
+import org.emoflow.model.tokenizer.TextTokenizer;
+import org.emoflow.model.train.Trainer;
+import org.emoflow.pipelines.Main;
+import org.emoflow.pipelines.cli.CommandLine;
+import org.emoflow.pipelines.sweep.SweepCommand;
+import org.emoflow.pipelines.sweep.SweepPlan;
+import org.emoflow.schemas.ExpertRouting;
+import org.emoflow.schemas.KeptExperts;
+import org.emoflow.schemas.Specialisation;
+import org.emoflow.schemas.SweepResult;
+import org.emoflow.transforms.sweep.WorkerModels;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ./emoflow sweep} over two tiny checkpoints trained here (EMO and the standard MoE on the same data):
+ * the rows of the grid, their numbers against independent computations, Direct vs Flink, a cell that fails
+ * at run time, and configs refused before any work.
+ */
+class SweepEndToEndTest {
+  private static final int SEQ_LEN = 32;
+  private static final String DOMAIN = "code";
+  private static final int[] KEEP = {3, 5, 8};
+
+  @TempDir static Path work;
+  static Path prepared;
+  static Path multipleChoice;
+
+  @BeforeAll
+  static void twoTinyCheckpointsAndATaskFile() throws IOException {
+    List<Corpora.Doc> docs = Corpora.documents(12, 41);
+    Path corpus = work.resolve("corpus");
+    Corpora.writeJsonl(corpus, docs);
+    Map<String, Long> counts = new HashMap<>();
+    for (Corpora.Doc doc : docs) {
+      for (String word : ByteLevelPreTokenizer.split(doc.text())) {
+        counts.merge(word, 1L, Long::sum);
+      }
+    }
+    Path tokenizer = work.resolve("tokenizer.json");
+    BpeTrainer.train(counts, 400, List.of("<|endoftext|>")).writeTokenizerJson(tokenizer);
+    prepared = work.resolve("prepared");
+    assertEquals(Main.OK, run("prepare", "--input=" + corpus + "/*", "--output=" + prepared,
+        "--tokenizer=" + tokenizer, "--seq-len=" + SEQ_LEN, "--validation-fraction=0.25"));
+    assertTrue(PreparedDataset.open(prepared).validationDomains().contains(DOMAIN));
+    for (String router : List.of("emo", "standard")) {
+      assertEquals(Main.OK, run("train", "--data=" + prepared, "--output=" + work.resolve("variants/" + router),
+          "--router=" + router, "--preset=tiny", "--steps=12", "--batch-size=4", "--eval-interval=0",
+          "--checkpoint-interval=12", "--threads=1"));
+    }
+    multipleChoice = work.resolve("code-or-prose.jsonl");
+    Files.writeString(multipleChoice, String.join("\n",
+        "{\"context\": \"public static void\", \"choices\": [\" int return\", \" the of and\"], \"answer\": 0}",
+        "{\"context\": \"the of and to\", \"choices\": [\" class new final\", \" in a is\"], \"answer\": 1}",
+        "{\"context\": \"private String\", \"choices\": [\" su para\", \" if else\", \" was for\"], \"answer\": 1}",
+        "{\"context\": \"el la de que\", \"choices\": [\" y en un\", \" while class\"], \"answer\": 0}",
+        "{\"context\": \"for while class\", \"choices\": [\" new final\", \" año ñandú\"], \"answer\": 0}",
+        "{\"context\": \"his he by at\", \"choices\": [\" from her\", \" return if\"], \"answer\": 0}", ""));
+  }
+
+  private static Path variant(String router) {
+    return work.resolve("variants/" + router);
+  }
+
+  private static Path config(String name, String... lines) throws IOException {
+    Path file = work.resolve(name + ".yaml");
+    Files.writeString(file, String.join("\n", lines) + "\n");
+    return file;
+  }
+
+  /** The grid of the issue: 2 checkpoints x 2 tasks (a domain, a task file) x 3 K x 2 methods. */
+  private static Path gridConfig() throws IOException {
+    return config("grid",
+        "checkpoints: [" + variant("emo") + ", " + variant("standard") + "]",
+        "tasks:",
+        "  - domain: " + DOMAIN,
+        "  - name: mc",
+        "    multiple_choice: " + multipleChoice,
+        "methods: [layerwise, random]",
+        "keep_experts: " + Arrays.toString(KEEP),
+        "calibration_docs: [2]",
+        "seeds: [7]",
+        "analysis:",
+        "  specialisation_tokens: 300",
+        "  clusters: 4",
+        "  components: 4",
+        "workers:",
+        "  idle_models: 8");
+  }
+
+  @Test
+  void aSweepWritesEveryCellOnceWithNumbersThatHoldUpAndFlinkWritesTheSameRows() throws Exception {
+    Path config = gridConfig();
+    String runId = "grid-" + sha256(Files.readString(config)).substring(0, 8);
+    Path direct = work.resolve("results-direct");
+    // A stale file of an earlier run with this id: the new partition replaces the old one whole.
+    Path stale = direct.resolve("sweep/run_id=" + runId + "/part-stale.parquet");
+    ParquetFiles.write(stale, SweepResult.getClassSchema(), List.<SweepResult>of());
+    long loadsBefore = WorkerModels.loads();
+    assertEquals(Main.OK, run("sweep", "--config=" + config, "--results=" + direct, "--threads=1"));
+    long loads = WorkerModels.loads() - loadsBefore;
+    assertFalse(Files.exists(stale));
+
+    List<SweepResult> rows = rows(direct, "sweep", runId);
+    // Per checkpoint and task: the full model, random at 3 K (one seed), layerwise at 3 K (one calibration size).
+    assertEquals(2 * 2 * (1 + 3 + 3), rows.size());
+    Map<String, SweepResult> byCell = rows.stream().collect(Collectors.toMap(
+        row -> row.getCheckpoint().substring(row.getCheckpoint().lastIndexOf('/') + 1) + "/" + row.getTask() + "/"
+            + row.getMethod() + "/" + row.getKeepExperts(), Function.identity()));
+    assertEquals(rows.size(), byCell.size(), "every cell once");
+    assertEquals(rows.size(), rows.stream().map(SweepResult::getCellId).distinct().count());
+    int directParallelism = Math.max(Runtime.getRuntime().availableProcessors(), 3);
+    assertTrue(loads >= 2 && loads <= 2L * directParallelism, "models loaded once per worker thread, not per cell: "
+        + loads + " loads for " + rows.size() + " cells");
+    for (String router : List.of("emo", "standard")) {
+      for (String task : List.of(DOMAIN, "mc")) {
+        SweepResult full = byCell.get(router + "/" + task + "/full/8");
+        assertNotNull(full, router + "/" + task);
+        for (int k : KEEP) {
+          for (String method : List.of("layerwise", "random")) {
+            SweepResult cell = byCell.get(router + "/" + task + "/" + method + "/" + k);
+            assertNull(cell.getError(), cell.toString());
+            assertEquals(router, cell.getRouter());
+            assertEquals(12L, cell.getTrainStep());
+            assertEquals(8, cell.getExpertsTotal());
+            assertEquals(k / 8.0, cell.getKeepFraction(), 1e-12);
+            assertEquals(method.equals("random") ? null : 2, cell.getCalibrationDocs());
+            assertEquals(7L, cell.getSeed());
+            assertEquals(full.getEvalTokens(), cell.getEvalTokens(), "every cell scores the same tokens");
+            assertTrue(cell.getLoss() > 0 && Double.isFinite(cell.getLoss()), cell.toString());
+            if (k == 8) {
+              // All experts kept: the restriction changes nothing.
+              assertEquals(full.getLoss(), cell.getLoss(), 1e-6 * full.getLoss(), cell.toString());
+            }
+          }
+        }
+        assertEquals(task.equals("mc") ? "multiple_choice" : "lm", full.getTaskKind());
+        assertEquals(task.equals("mc"), full.getAccuracy() != null);
+        assertEquals(task.equals("mc"), full.getAccuracyPerByte() != null);
+      }
+      checkLanguageModellingAgainstInPlaceEvaluation(byCell.get(router + "/" + DOMAIN + "/full/8"), router);
+      checkMultipleChoiceAgainstOneExampleAtATime(byCell.get(router + "/mc/full/8"), router);
+    }
+
+    List<KeptExperts> kept = rows(direct, "kept_experts", runId);
+    assertEquals(2 * 2 * 3 * 2 * 2, kept.size(), "restricted cells x 2 layers");
+    Map<String, SweepResult> byId = rows.stream().collect(Collectors.toMap(SweepResult::getCellId, row -> row));
+    for (KeptExperts layer : kept) {
+      SweepResult cell = byId.get(layer.getCellId());
+      List<Integer> ids = layer.getExpertIds();
+      assertEquals(cell.getKeepExperts() - 1, ids.size(), cell.toString());
+      assertTrue(ids.stream().allMatch(id -> id >= 0 && id < 7) && ids.equals(ids.stream().sorted().distinct().toList()));
+    }
+    rematerialiseOneCell(byCell.get("emo/" + DOMAIN + "/layerwise/5"), kept);
+
+    List<ExpertRouting> routing = rows(direct, "routing", runId);
+    List<String> domains = PreparedDataset.open(prepared).validationDomains();
+    assertEquals(2 * domains.size() * 2 * 7, routing.size(), "checkpoint x domain x layer x routed expert");
+    routing.stream().collect(Collectors.groupingBy(r -> r.getCheckpoint() + r.getDomain() + r.getLayer(),
+            Collectors.summingDouble(ExpertRouting::getTokenShare)))
+        .forEach((key, sum) -> assertEquals(1.0, sum, 1e-9, key));
+    List<Specialisation> specialisation = rows(direct, "specialisation", runId);
+    assertEquals(2 * domains.size() * 2, specialisation.stream().filter(s -> s.getKind().equals("domain")).count());
+    for (String checkpoint : List.of(variant("emo").toString(), variant("standard").toString())) {
+      List<Specialisation> clusters = specialisation.stream()
+          .filter(s -> s.getKind().equals("cluster") && s.getCheckpoint().equals(checkpoint)).toList();
+      assertFalse(clusters.isEmpty());
+      long clustered = clusters.stream().mapToLong(Specialisation::getSize).sum();
+      assertTrue(clustered >= 300, "at least the token budget is clustered: " + clustered);
+      clusters.forEach(c -> assertTrue(c.getPurity() > 0 && c.getPurity() <= 1, c.toString()));
+    }
+
+    JsonNode manifest = new ObjectMapper().readTree(
+        direct.resolve("sweep_manifest/run_id=" + runId + "/manifest.json").toFile());
+    assertEquals(sha256(Files.readString(config)), manifest.path("config_sha256").asText());
+    assertEquals(rows.size(), manifest.path("cells").asInt());
+    assertEquals(0, manifest.path("failed_cells").asInt());
+    for (JsonNode checkpoint : manifest.path("checkpoints")) {
+      Path dir = Path.of(checkpoint.path("directory").asText());
+      assertEquals(Checkpoints.sha256(dir.resolve(Checkpoints.MODEL)),
+          checkpoint.path("sha256").path(Checkpoints.MODEL).asText());
+    }
+    assertFalse(Files.exists(direct.resolve("_staging")), "staging is cleaned up");
+
+    Path flink = work.resolve("results-flink");
+    assertEquals(Main.OK, run("sweep", "--config=" + config, "--results=" + flink, "--threads=1",
+        "--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2"));
+    assertEquals(withoutTimings(rows), withoutTimings(rows(flink, "sweep", runId)));
+    assertEquals(sorted(kept), sorted(rows(flink, "kept_experts", runId)));
+    assertEquals(sorted(routing), sorted(rows(flink, "routing", runId)));
+    assertEquals(sorted(specialisation), sorted(rows(flink, "specialisation", runId)));
+  }
+
+  /** The full model's domain loss as the run's evaluation computes it: validation rows as packed, all domains. */
+  private static void checkLanguageModellingAgainstInPlaceEvaluation(SweepResult full, String router)
+      throws IOException {
+    PreparedDataset data = PreparedDataset.open(prepared);
+    int[] tokenBytes;
+    try (TextTokenizer tokenizer = data.openTokenizer()) {
+      tokenBytes = tokenizer.tokenByteLengths();
+    }
+    try (NDManager manager = Compute.newManager();
+        LanguageModel model = Checkpoints.loadModel(finalCheckpoint(router), manager)) {
+      Evaluator.DomainLoss expected = Evaluator.evaluate(model,
+          data.read(PreparedDataset.VALIDATION, Integer.MAX_VALUE), 8, null, tokenBytes).get(DOMAIN);
+      assertEquals(expected.tokens(), full.getEvalTokens());
+      assertEquals(expected.bytes(), full.getEvalBytes());
+      assertEquals(expected.loss(), full.getLoss(), 1e-5 * expected.loss(), full.toString());
+      assertEquals(expected.bitsPerByte(), full.getBitsPerByte(), 1e-5 * expected.bitsPerByte());
+      assertEquals(model.config().parameterCount(), full.getParamsKept());
+    }
+  }
+
+  /** Accuracies from one example and choice per forward pass, the choice's log-likelihood summed by hand. */
+  private static void checkMultipleChoiceAgainstOneExampleAtATime(SweepResult full, String router) throws IOException {
+    PreparedDataset data = PreparedDataset.open(prepared);
+    ObjectMapper json = new ObjectMapper();
+    int correct = 0;
+    int correctPerByte = 0;
+    double goldNats = 0;
+    long goldTokens = 0;
+    List<String> lines = Files.readAllLines(multipleChoice).stream().filter(l -> !l.isBlank()).toList();
+    try (TextTokenizer tokenizer = data.openTokenizer();
+        NDManager manager = Compute.newManager();
+        LanguageModel model = Checkpoints.loadModel(finalCheckpoint(router), manager)) {
+      for (String line : lines) {
+        JsonNode example = json.readTree(line);
+        int[] context = tokenizer.encode(example.path("context").asText());
+        double best = Double.NEGATIVE_INFINITY;
+        double bestPerByte = Double.NEGATIVE_INFINITY;
+        int bestChoice = -1;
+        int bestChoicePerByte = -1;
+        int answer = example.path("answer").asInt();
+        for (int c = 0; c < example.path("choices").size(); c++) {
+          String text = example.path("choices").get(c).asText();
+          int[] choice = tokenizer.encode(text);
+          int[] tokens = new int[SEQ_LEN];
+          Arrays.fill(tokens, data.padId());
+          System.arraycopy(context, 0, tokens, 0, context.length);
+          System.arraycopy(choice, 0, tokens, context.length, choice.length);
+          PackedSequence row = new PackedSequence(tokens, new int[] {context.length + choice.length},
+              new String[] {"x"}, new int[] {0}, new String[] {"mc"});
+          float[] logProbabilities = Evaluator.targetLogProbabilities(model, new PackedBatch(List.of(row)), null);
+          double sum = 0;
+          for (int t = context.length - 1; t < context.length + choice.length - 1; t++) {
+            sum += logProbabilities[t];
+          }
+          double perByte = sum / text.getBytes(StandardCharsets.UTF_8).length;
+          if (sum > best) {
+            best = sum;
+            bestChoice = c;
+          }
+          if (perByte > bestPerByte) {
+            bestPerByte = perByte;
+            bestChoicePerByte = c;
+          }
+          if (c == answer) {
+            goldNats -= sum;
+            goldTokens += choice.length;
+          }
+        }
+        correct += bestChoice == answer ? 1 : 0;
+        correctPerByte += bestChoicePerByte == answer ? 1 : 0;
+      }
+    }
+    assertEquals((double) correct / lines.size(), full.getAccuracy(), 1e-12, full.toString());
+    assertEquals((double) correctPerByte / lines.size(), full.getAccuracyPerByte(), 1e-12, full.toString());
+    assertEquals(goldTokens, full.getEvalTokens());
+    assertEquals(goldNats / goldTokens, full.getLoss(), 1e-5 * full.getLoss());
+  }
+
+  /**
+   * A cell's kept experts are enough to rebuild its model: the pruned export of the full checkpoint scores
+   * what the restricted evaluation scored, and holds the parameters the row counts.
+   */
+  private static void rematerialiseOneCell(SweepResult cell, List<KeptExperts> kept) throws IOException {
+    int[][] ids = new int[2][];
+    for (KeptExperts layer : kept) {
+      if (layer.getCellId().equals(cell.getCellId())) {
+        ids[layer.getLayer()] = layer.getExpertIds().stream().mapToInt(Integer::intValue).toArray();
+      }
+    }
+    Path export = work.resolve("rematerialised");
+    PrunedExport.write(finalCheckpoint("emo"), new Selection(SelectionMethod.LAYERWISE, cell.getKeepExperts(),
+        new ExpertRestriction(ids), null, null), export);
+    long parameters = 0;
+    try (Safetensors.Reader reader = Safetensors.open(export.resolve(Checkpoints.MODEL))) {
+      for (String name : reader.names()) {
+        parameters += Arrays.stream(reader.shape(name)).reduce(1, (a, b) -> a * b);
+      }
+    }
+    assertEquals(parameters, cell.getParamsKept());
+    assertEquals(parameters * Float.BYTES, cell.getCheckpointBytesKept());
+    PreparedDataset data = PreparedDataset.open(prepared);
+    try (NDManager manager = Compute.newManager(); LanguageModel pruned = Checkpoints.loadModel(export, manager)) {
+      double loss = Evaluator.evaluate(pruned, data.domainRows(PreparedDataset.VALIDATION, DOMAIN, 0), 16, null, null)
+          .get(DOMAIN).loss();
+      assertEquals(cell.getLoss(), loss, 1e-5 * loss);
+    }
+  }
+
+  @Test
+  void aCellThatFailsWhileRunningBecomesAnErrorRowAndTheRestOfTheSweepGoesOn() throws Exception {
+    Path broken = work.resolve("broken/step-00000012");
+    copy(finalCheckpoint("emo"), broken);
+    Path results = work.resolve("results-broken");
+    Path config = config("broken",
+        "checkpoints: [" + broken + ", " + variant("standard") + "]",
+        "tasks: [{domain: " + DOMAIN + "}]",
+        "methods: [global]",
+        "keep_experts: [3]",
+        "calibration_docs: [2]",
+        "analysis: {specialisation_tokens: 100, clusters: 2, components: 2}");
+    SweepPlan plan = SweepPlan.create(config, Files.readString(config), results.toString(), "broken", 1);
+    // Damaged after the checks passed: the workers find out when they load it.
+    flipOneByte(broken.resolve(Checkpoints.MODEL));
+    SweepCommand.execute(plan, CommandLine.parse(new String[] {"--config=" + config}, SweepCommand.Options.class));
+
+    List<SweepResult> rows = rows(results, "sweep", "broken");
+    assertEquals(2 * 2, rows.size(), "2 checkpoints x (full + global)");
+    for (SweepResult row : rows) {
+      if (row.getCheckpoint().equals(broken.toString())) {
+        assertNotNull(row.getError(), row.toString());
+        assertTrue(row.getError().contains("fails its checksum"), row.getError());
+        assertNull(row.getLoss());
+        assertNull(row.getBitsPerByte());
+        assertNull(row.getEvalTokens());
+        assertNull(row.getParamsKept());
+        assertNull(row.getEvalSeconds());
+      } else {
+        assertNull(row.getError(), row.toString());
+        assertNotNull(row.getLoss());
+      }
+    }
+    List<KeptExperts> kept = rows(results, "kept_experts", "broken");
+    assertEquals(2, kept.size(), "the one restricted cell that succeeded, 2 layers");
+    JsonNode manifest = new ObjectMapper().readTree(
+        results.resolve("sweep_manifest/run_id=broken/manifest.json").toFile());
+    assertEquals(2, manifest.path("failed_cells").asInt());
+    assertEquals(1, manifest.path("analysis_errors").size());
+    assertTrue(manifest.path("analysis_errors").get(0).asText().startsWith(broken.toString()));
+    List<ExpertRouting> routing = rows(results, "routing", "broken");
+    assertTrue(routing.stream().allMatch(r -> r.getCheckpoint().equals(variant("standard").toString())));
+  }
+
+  @Test
+  void badConfigsAreRefusedBeforeAnyWorkNamingTheKeyOrCell() throws IOException {
+    Path corrupt = work.resolve("corrupt/step-00000012");
+    copy(finalCheckpoint("standard"), corrupt);
+    flipOneByte(corrupt.resolve(Checkpoints.MODEL));
+    Path empty = work.resolve("empty.jsonl");
+    Files.writeString(empty, "\n");
+    Path badLine = work.resolve("bad-line.jsonl");
+    Files.writeString(badLine, "{\"context\": \"a\", \"choices\": [\" b\", \" c\"], \"answer\": 0}\n{\"context\": \"a\"}\n");
+    String emo = variant("emo").toString();
+    Map<String, List<String>> refusals = new TreeMap<>();
+    refusals.put("'methds'", List.of("methds: [global]"));
+    refusals.put("checkpoints[0] '" + work.resolve("nowhere") + "': no such directory",
+        List.of("checkpoints: [" + work.resolve("nowhere") + "]"));
+    refusals.put("fails its checksum", List.of("checkpoints: [" + corrupt + "]"));
+    refusals.put("K=9 does not fit checkpoint '" + emo + "'", List.of("keep_experts: [3, 9]"));
+    refusals.put("fewer than top_k", List.of("keep_experts: [2]"));
+    refusals.put("domain 'nonexistent' has no validation documents", List.of("tasks: [{domain: nonexistent}]"));
+    refusals.put("holds no examples", List.of("tasks: [{multiple_choice: " + empty + "}]"));
+    refusals.put(badLine + ":2: 'choices'", List.of("tasks: [{multiple_choice: " + badLine + "}]"));
+    refusals.put("unknown selection method 'magic'", List.of("methods: [layerwise, magic]"));
+    refusals.put("calibration_docs: expected positive numbers", List.of("calibration_docs: [0]"));
+    Path results = work.resolve("results-refused");
+    int i = 0;
+    for (Map.Entry<String, List<String>> refusal : refusals.entrySet()) {
+      Map<String, String> keys = new java.util.LinkedHashMap<>();
+      keys.put("checkpoints", "checkpoints: [" + emo + "]");
+      keys.put("tasks", "tasks: [{domain: " + DOMAIN + "}]");
+      keys.put("methods", "methods: [global]");
+      keys.put("keep_experts", "keep_experts: [3]");
+      for (String line : refusal.getValue()) {
+        keys.put(line.substring(0, line.indexOf(':')), line);
+      }
+      Path config = config("refused-" + i++, keys.values().toArray(String[]::new));
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      int status = Main.run(new String[] {"sweep", "--config=" + config, "--results=" + results},
+          new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
+      String message = err.toString(StandardCharsets.UTF_8);
+      assertEquals(Main.BAD_OPTION, status, message);
+      assertTrue(message.contains(refusal.getKey()), "expected '" + refusal.getKey() + "' in: " + message);
+    }
+    assertFalse(Files.exists(results), "nothing written");
+  }
+
+  private static Path finalCheckpoint(String router) throws IOException {
+    return Path.of(Trainer.Summary.read(variant(router)).finalCheckpoint());
+  }
+
+  private static void copy(Path from, Path to) throws IOException {
+    Files.createDirectories(to);
+    try (Stream<Path> files = Files.list(from)) {
+      for (Path file : files.toList()) {
+        Files.copy(file, to.resolve(file.getFileName()));
+      }
+    }
+  }
+
+  private static void flipOneByte(Path file) throws IOException {
+    try (RandomAccessFile data = new RandomAccessFile(file.toFile(), "rw")) {
+      data.seek(data.length() / 2);
+      int value = data.read();
+      data.seek(data.length() / 2);
+      data.write(value ^ 0xFF);
+    }
+  }
+
+  private static <T> List<T> rows(Path results, String table, String runId) throws IOException {
+    List<T> rows = new ArrayList<>();
+    for (Path file : ParquetFiles.list(results.resolve(table).resolve("run_id=" + runId))) {
+      rows.addAll(ParquetFiles.<T>readAll(file));
+    }
+    return rows;
+  }
+
+  /** Rows as text in a fixed order, the columns that time the work (and differ run to run) cleared. */
+  private static List<String> withoutTimings(List<SweepResult> rows) {
+    return rows.stream().map(row -> {
+      SweepResult copy = SweepResult.newBuilder(row).setCreatedAt(Instant.EPOCH).setEvalSeconds(null)
+          .setSelectionSeconds(null).build();
+      return copy.toString();
+    }).sorted().toList();
+  }
+
+  private static List<String> sorted(List<? extends SpecificRecord> rows) {
+    return rows.stream().map(Object::toString).sorted().toList();
+  }
+
+  private static String sha256(String text) throws Exception {
+    return java.util.HexFormat.of().formatHex(
+        java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static int run(String... args) {
+    return Main.run(args, System.out, System.err);
+  }
+}

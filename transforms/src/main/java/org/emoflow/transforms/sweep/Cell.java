@@ -1,0 +1,39 @@
+package org.emoflow.transforms.sweep;
+
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * One cell of the grid: a checkpoint, a task and how its experts are chosen.
+ *
+ * @param method {@link #FULL} or a selection method's id
+ * @param calibrationDocs documents selection calibrates on; null for all of them, and for cells that do not
+ *     calibrate (full, random)
+ * @param keepExperts K, the shared expert included (E for the full model)
+ */
+public record Cell(
+    SweepCheckpoint checkpoint, SweepTask task, String method, Integer calibrationDocs, long seed, int keepExperts)
+    implements Serializable {
+  public static final String FULL = "full";
+
+  /** A stable key of the cell's coordinates (not of the run), so the same cell can be found across runs. */
+  public String id() {
+    String coordinates = String.join("\u0000", checkpoint.name(), task.name(), method,
+        String.valueOf(calibrationDocs), Long.toString(seed), Integer.toString(keepExperts));
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(coordinates.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return checkpoint.name() + " x " + task.name() + " x " + method + " K=" + keepExperts
+        + (calibrationDocs != null ? " calibration=" + calibrationDocs : "") + " seed=" + seed;
+  }
+}

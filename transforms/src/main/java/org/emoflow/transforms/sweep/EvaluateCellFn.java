@@ -1,0 +1,131 @@
+package org.emoflow.transforms.sweep;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.values.TupleTag;
+import org.emoflow.model.ModelConfig;
+import org.emoflow.model.data.PackedSequence;
+import org.emoflow.model.eval.Evaluator;
+import org.emoflow.model.eval.MultipleChoice;
+import org.emoflow.model.nn.ExpertRestriction;
+import org.emoflow.model.nn.LanguageModel;
+import org.emoflow.schemas.KeptExperts;
+import org.emoflow.schemas.SweepResult;
+
+/**
+ * Evaluates one selected cell with its restriction on the model the worker keeps loaded: an LM task's loss
+ * and bits per byte on the domain's validation documents, a multiple-choice task's accuracies (and its
+ * correct answers' loss). Emits the cell's row (with {@code error} set and no metrics if anything failed)
+ * and, for a restricted cell that succeeded, one {@link KeptExperts} row per layer.
+ */
+final class EvaluateCellFn extends DoFn<SelectedCell, SweepResult> {
+  static final TupleTag<SweepResult> RESULTS = new TupleTag<>("results") {};
+  static final TupleTag<KeptExperts> KEPT = new TupleTag<>("kept-experts") {};
+
+  private final SweepSettings settings;
+
+  EvaluateCellFn(SweepSettings settings) {
+    this.settings = settings;
+  }
+
+  @Setup
+  public void setup() {
+    WorkerModels.useThreads(settings.threads());
+  }
+
+  /** The metric columns of one evaluated cell. */
+  private record Metrics(double loss, double bitsPerByte, Double accuracy, Double accuracyPerByte, long tokens,
+      long bytes, long paramsKept, double seconds) {}
+
+  @ProcessElement
+  public void process(@Element SelectedCell selected, MultiOutputReceiver out) {
+    Cell cell = selected.cell();
+    if (selected.error() != null) {
+      out.get(RESULTS).output(row(selected, null, selected.error()));
+      return;
+    }
+    Metrics metrics;
+    try (WorkerModels.Lease lease = WorkerModels.borrow(cell.checkpoint(), settings.idleModels())) {
+      metrics = evaluate(lease.model(), cell, selected.kept());
+    } catch (Exception e) {
+      out.get(RESULTS).output(row(selected, null, Failures.describe(e)));
+      return;
+    }
+    out.get(RESULTS).output(row(selected, metrics, null));
+    if (selected.kept() != null) {
+      for (int layer = 0; layer < selected.kept().length; layer++) {
+        out.get(KEPT).output(new KeptExperts(settings.runId(), cell.id(), layer,
+            Arrays.stream(selected.kept()[layer]).boxed().toList()));
+      }
+    }
+  }
+
+  private Metrics evaluate(LanguageModel model, Cell cell, int[][] kept) throws java.io.IOException {
+    ModelConfig config = model.config();
+    ExpertRestriction restriction = kept == null ? null : new ExpertRestriction(kept);
+    long paramsKept = kept == null ? config.parameterCount() : config.withExperts(cell.keepExperts()).parameterCount();
+    int[] tokenBytes = TaskData.tokenBytes(cell.checkpoint());
+    SweepTask task = cell.task();
+    if (task.isLanguageModelling()) {
+      List<PackedSequence> rows = TaskData.evaluationRows(cell.checkpoint(), task, settings.evalDocuments());
+      long started = System.nanoTime();
+      Map<String, Evaluator.DomainLoss> losses =
+          Evaluator.evaluate(model, rows, settings.batchSize(), restriction, tokenBytes);
+      double seconds = (System.nanoTime() - started) / 1e9;
+      Evaluator.DomainLoss loss = losses.get(task.domain());
+      if (loss == null) {
+        throw new IllegalStateException("no scored tokens of domain '" + task.domain() + "' to evaluate");
+      }
+      return new Metrics(loss.loss(), loss.bitsPerByte(), null, null, loss.tokens(), loss.bytes(), paramsKept, seconds);
+    }
+    List<MultipleChoice.Tokenized> examples =
+        TaskData.evaluationExamples(cell.checkpoint(), task, settings.evalExamples(), config.seqLen());
+    int padId = TaskData.padId(cell.checkpoint());
+    long started = System.nanoTime();
+    MultipleChoice.Result result =
+        MultipleChoice.score(model, examples, settings.batchSize(), restriction, tokenBytes, padId);
+    double seconds = (System.nanoTime() - started) / 1e9;
+    return new Metrics(result.loss(), result.bitsPerByte(), result.accuracy(), result.accuracyPerByte(),
+        result.goldTokens(), result.goldBytes(), paramsKept, seconds);
+  }
+
+  private SweepResult row(SelectedCell selected, Metrics metrics, String error) {
+    Cell cell = selected.cell();
+    SweepCheckpoint checkpoint = cell.checkpoint();
+    boolean ok = metrics != null;
+    return SweepResult.newBuilder()
+        .setRunId(settings.runId())
+        .setCellId(cell.id())
+        .setCheckpoint(checkpoint.name())
+        .setRouter(checkpoint.router())
+        .setTrainStep(checkpoint.step())
+        .setTask(cell.task().name())
+        .setTaskKind(cell.task().kind())
+        .setMethod(cell.method())
+        .setCalibrationDocs(cell.calibrationDocs())
+        .setSeed(cell.seed())
+        .setExpertsTotal(checkpoint.experts())
+        .setKeepExperts(cell.keepExperts())
+        .setKeepFraction((double) cell.keepExperts() / checkpoint.experts())
+        .setLoss(ok ? metrics.loss() : null)
+        .setBitsPerByte(ok ? finite(metrics.bitsPerByte()) : null)
+        .setAccuracy(ok ? metrics.accuracy() : null)
+        .setAccuracyPerByte(ok ? metrics.accuracyPerByte() : null)
+        .setEvalTokens(ok ? metrics.tokens() : null)
+        .setEvalBytes(ok ? metrics.bytes() : null)
+        .setParamsKept(ok ? metrics.paramsKept() : null)
+        .setCheckpointBytesKept(ok ? metrics.paramsKept() * Float.BYTES : null)
+        .setSelectionSeconds(selected.selectionSeconds())
+        .setEvalSeconds(ok ? metrics.seconds() : null)
+        .setError(error)
+        .setCreatedAt(java.time.Instant.now())
+        .build();
+  }
+
+  /** A tokenizer without byte lengths gives no bits per byte: null, not NaN, in the table. */
+  private static Double finite(double value) {
+    return Double.isFinite(value) ? value : null;
+  }
+}

@@ -1,0 +1,107 @@
+package org.emoflow.transforms.sweep;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.emoflow.model.io.AtomicFiles;
+import org.emoflow.model.io.ParquetFiles;
+import org.emoflow.schemas.ExpertRouting;
+import org.emoflow.schemas.KeptExperts;
+import org.emoflow.schemas.Specialisation;
+import org.emoflow.schemas.SweepResult;
+
+/**
+ * Once every table is written: moves each staged table onto its partition (a re-run of the same run id
+ * replaces it whole: at any moment the partition holds the old files or the new ones), then writes
+ * RESULTS/sweep_manifest/run_id=R/manifest.json, so a manifest means the run's tables are complete.
+ */
+final class PublishResultsFn extends DoFn<String, String> {
+  /** Each table's schema: a table without rows still gets one (empty) file, so readers see its columns. */
+  static final Map<String, Schema> TABLES = new LinkedHashMap<>();
+
+  static {
+    TABLES.put(SweepOutput.SWEEP, SweepResult.getClassSchema());
+    TABLES.put(SweepOutput.KEPT_EXPERTS, KeptExperts.getClassSchema());
+    TABLES.put(SweepOutput.ROUTING, ExpertRouting.getClassSchema());
+    TABLES.put(SweepOutput.SPECIALISATION, Specialisation.getClassSchema());
+  }
+
+  private final SweepOutput output;
+  private final PCollectionView<Long> cells;
+  private final PCollectionView<Long> failedCells;
+  private final PCollectionView<List<String>> analysisErrors;
+
+  PublishResultsFn(SweepOutput output, PCollectionView<Long> cells, PCollectionView<Long> failedCells,
+      PCollectionView<List<String>> analysisErrors) {
+    this.output = output;
+    this.cells = cells;
+    this.failedCells = failedCells;
+    this.analysisErrors = analysisErrors;
+  }
+
+  @ProcessElement
+  public void process(ProcessContext context) throws IOException {
+    String runId = context.element();
+    Path results = Path.of(output.resultsDir());
+    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    ObjectNode manifest = (ObjectNode) json.readTree(output.manifestJson());
+    manifest.put("created_at", Instant.now().toString());
+    manifest.put("cells", context.sideInput(cells));
+    manifest.put("failed_cells", context.sideInput(failedCells));
+    ArrayNode errors = manifest.putArray("analysis_errors");
+    context.sideInput(analysisErrors).stream().sorted().forEach(errors::add);
+    ObjectNode tables = manifest.putObject("tables");
+    for (Map.Entry<String, Schema> table : TABLES.entrySet()) {
+      Path staged = staged(table.getKey(), table.getValue());
+      Path partition = SweepOutput.partition(results, table.getKey(), runId);
+      Files.createDirectories(partition.getParent());
+      AtomicFiles.move(staged, partition);
+      ArrayNode files = tables.putObject(table.getKey()).put("path", results.relativize(partition).toString()).putArray("files");
+      ParquetFiles.list(partition).forEach(file -> files.add(file.getFileName().toString()));
+    }
+    AtomicFiles.writeString(SweepOutput.partition(results, SweepOutput.MANIFEST, runId).resolve("manifest.json"),
+        json.writeValueAsString(manifest) + "\n");
+    deleteStaging();
+    context.output(runId);
+  }
+
+  /** A staged table without FileIO's leftover temporary directories, with one (empty) file at least. */
+  private Path staged(String table, Schema schema) throws IOException {
+    Path staged = Path.of(output.staged(table));
+    Files.createDirectories(staged);
+    try (Stream<Path> entries = Files.list(staged)) {
+      for (Path temporary : entries.filter(p -> p.getFileName().toString().startsWith(".temp-beam")).toList()) {
+        AtomicFiles.deleteRecursively(temporary);
+      }
+    }
+    if (ParquetFiles.list(staged).isEmpty()) {
+      ParquetFiles.write(staged.resolve("part-00000-of-00001.parquet"), schema, List.<SpecificRecord>of());
+    }
+    return staged;
+  }
+
+  /** The staging directory, and its parent once no other run stages there. */
+  private void deleteStaging() throws IOException {
+    Path staging = Path.of(output.stagingDir());
+    AtomicFiles.deleteRecursively(staging);
+    try {
+      Files.deleteIfExists(staging.getParent());
+    } catch (DirectoryNotEmptyException anotherRun) {
+      // Another sweep is staging beside this one; the last to finish removes the directory.
+    }
+  }
+}
