@@ -8,11 +8,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.zip.GZIPOutputStream;
+import org.emoflow.model.tokenizer.BpeTrainer;
+import org.emoflow.model.tokenizer.ByteLevelPreTokenizer;
 
 /**
  * Small multi-domain corpora written by the tests themselves: Dolma-style JSONL in plain, .gz and .zst
@@ -66,6 +69,19 @@ final class Corpora {
   }
 
   /** Writes the documents round-robin into a plain, a gzip and a zstd JSONL file. */
+  /** A real byte-level BPE tokenizer.json of {@code vocabSize} tokens trained on the documents' words. */
+  static Path bpeTokenizer(List<Doc> docs, int vocabSize, Path file) throws IOException {
+    Map<String, Long> counts = new HashMap<>();
+    for (Doc doc : docs) {
+      for (String word : ByteLevelPreTokenizer.split(doc.text())) {
+        counts.merge(word, 1L, Long::sum);
+      }
+    }
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    BpeTrainer.train(counts, vocabSize, List.of("<|endoftext|>")).writeTokenizerJson(file);
+    return file;
+  }
+
   static List<Path> writeJsonl(Path dir, List<Doc> docs) throws IOException {
     Files.createDirectories(dir);
     List<Path> files = List.of(dir.resolve("part-0.jsonl"), dir.resolve("part-1.jsonl.gz"), dir.resolve("part-2.jsonl.zst"));

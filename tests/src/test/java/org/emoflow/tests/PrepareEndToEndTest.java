@@ -1,6 +1,5 @@
 package org.emoflow.tests;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,8 +21,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.emoflow.model.tokenizer.BpeTrainer;
-import org.emoflow.model.tokenizer.ByteLevelPreTokenizer;
 import org.emoflow.model.tokenizer.TextTokenizer;
 import org.emoflow.model.tokenizer.Tokenizers;
 import org.emoflow.pipelines.Main;
@@ -58,20 +55,8 @@ class PrepareEndToEndTest {
     corpus.add(new Corpora.Doc("pathological-0", "prose", run.toString()));
     inputs = work.resolve("corpus");
     Corpora.writeJsonl(inputs, corpus);
-    trainedTokenizer = trainTokenizer(work.resolve("bpe/tokenizer.json"));
-  }
-
-  /** A real byte-level BPE tokenizer.json trained on the corpus, for the HuggingFace (DJL) backend. */
-  private static Path trainTokenizer(Path file) throws IOException {
-    Map<String, Long> counts = new HashMap<>();
-    for (Corpora.Doc doc : corpus.subList(0, corpus.size() - 1)) {
-      for (String word : ByteLevelPreTokenizer.split(doc.text())) {
-        counts.merge(word, 1L, Long::sum);
-      }
-    }
-    Files.createDirectories(file.getParent());
-    BpeTrainer.train(counts, 700, List.of("<|endoftext|>")).writeTokenizerJson(file);
-    return file;
+    // A real byte-level BPE tokenizer.json for the HuggingFace (DJL) backend; the last document is unseen.
+    trainedTokenizer = Corpora.bpeTokenizer(corpus.subList(0, corpus.size() - 1), 700, work.resolve("bpe/tokenizer.json"));
   }
 
   static Stream<Arguments> packingAndTokenizer() {

@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -31,8 +30,6 @@ import org.emoflow.model.select.CalibrationFingerprint;
 import org.emoflow.model.select.PrunedExport;
 import org.emoflow.model.select.PruningMetadata;
 import org.emoflow.model.select.SelectionMethod;
-import org.emoflow.model.tokenizer.BpeTrainer;
-import org.emoflow.model.tokenizer.ByteLevelPreTokenizer;
 import org.emoflow.model.train.Trainer;
 import org.emoflow.pipelines.Main;
 import org.emoflow.transforms.prepare.SplitHash;
@@ -64,14 +61,7 @@ class PruneCommandTest {
     docs.add(new Corpora.Doc(soloId, "solo", "a single short document"));
     Path corpus = work.resolve("corpus");
     Corpora.writeJsonl(corpus, docs);
-    Map<String, Long> counts = new HashMap<>();
-    for (Corpora.Doc doc : docs) {
-      for (String word : ByteLevelPreTokenizer.split(doc.text())) {
-        counts.merge(word, 1L, Long::sum);
-      }
-    }
-    Path tokenizer = work.resolve("tokenizer.json");
-    BpeTrainer.train(counts, 400, List.of("<|endoftext|>")).writeTokenizerJson(tokenizer);
+    Path tokenizer = Corpora.bpeTokenizer(docs, 400, work.resolve("tokenizer.json"));
     run = work.resolve("run");
     Path prepared = run.resolve("prepared");
     variant = run.resolve("variants").resolve("emo");

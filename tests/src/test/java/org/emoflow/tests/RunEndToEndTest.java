@@ -15,17 +15,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.emoflow.model.checkpoint.Checkpoints;
 import org.emoflow.model.io.ParquetFiles;
-import org.emoflow.model.tokenizer.BpeTrainer;
-import org.emoflow.model.tokenizer.ByteLevelPreTokenizer;
 import org.emoflow.pipelines.Main;
 import org.emoflow.schemas.VariantValidation;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,14 +39,7 @@ class RunEndToEndTest {
     List<Corpora.Doc> docs = Corpora.documents(10, 21);
     corpus = work.resolve("corpus");
     Corpora.writeJsonl(corpus, docs);
-    Map<String, Long> counts = new HashMap<>();
-    for (Corpora.Doc doc : docs) {
-      for (String word : ByteLevelPreTokenizer.split(doc.text())) {
-        counts.merge(word, 1L, Long::sum);
-      }
-    }
-    tokenizer = work.resolve("tokenizer.json");
-    BpeTrainer.train(counts, 500, List.of("<|endoftext|>")).writeTokenizerJson(tokenizer);
+    tokenizer = Corpora.bpeTokenizer(docs, 500, work.resolve("tokenizer.json"));
   }
 
   /** A tiny two-variant run; steps and checkpoint cadence vary per test. */

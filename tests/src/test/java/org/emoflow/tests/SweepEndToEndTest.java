@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -40,8 +39,6 @@ import org.emoflow.model.nn.LanguageModel;
 import org.emoflow.model.select.PrunedExport;
 import org.emoflow.model.select.Selection;
 import org.emoflow.model.select.SelectionMethod;
-import org.emoflow.model.tokenizer.BpeTrainer;
-import org.emoflow.model.tokenizer.ByteLevelPreTokenizer;
 import org.emoflow.model.tokenizer.TextTokenizer;
 import org.emoflow.model.train.Trainer;
 import org.emoflow.pipelines.Main;
@@ -76,14 +73,7 @@ class SweepEndToEndTest {
     List<Corpora.Doc> docs = Corpora.documents(12, 41);
     Path corpus = work.resolve("corpus");
     Corpora.writeJsonl(corpus, docs);
-    Map<String, Long> counts = new HashMap<>();
-    for (Corpora.Doc doc : docs) {
-      for (String word : ByteLevelPreTokenizer.split(doc.text())) {
-        counts.merge(word, 1L, Long::sum);
-      }
-    }
-    Path tokenizer = work.resolve("tokenizer.json");
-    BpeTrainer.train(counts, 400, List.of("<|endoftext|>")).writeTokenizerJson(tokenizer);
+    Path tokenizer = Corpora.bpeTokenizer(docs, 400, work.resolve("tokenizer.json"));
     prepared = work.resolve("prepared");
     assertEquals(Main.OK, run("prepare", "--input=" + corpus + "/*", "--output=" + prepared,
         "--tokenizer=" + tokenizer, "--seq-len=" + SEQ_LEN, "--validation-fraction=0.25"));
