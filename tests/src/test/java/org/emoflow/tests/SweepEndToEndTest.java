@@ -196,12 +196,18 @@ class SweepEndToEndTest {
         .forEach((key, sum) -> assertEquals(1.0, sum, 1e-9, key));
     List<Specialisation> specialisation = rows(direct, "specialisation", runId);
     assertEquals(2 * domains.size() * 2, specialisation.stream().filter(s -> s.getKind().equals("domain")).count());
+    // Each domain gives whole segments until its share of the 300-token budget (or its tokens) run out.
+    long share = 300 / domains.size();
+    Map<String, Long> domainTokens = routing.stream().collect(
+        Collectors.toMap(ExpertRouting::getDomain, ExpertRouting::getTokens, (a, b) -> a));
+    long least = domainTokens.values().stream().mapToLong(tokens -> Math.min(tokens, share)).sum();
     for (String checkpoint : List.of(variant("emo").toString(), variant("standard").toString())) {
       List<Specialisation> clusters = specialisation.stream()
           .filter(s -> s.getKind().equals("cluster") && s.getCheckpoint().equals(checkpoint)).toList();
       assertFalse(clusters.isEmpty());
       long clustered = clusters.stream().mapToLong(Specialisation::getSize).sum();
-      assertTrue(clustered >= 300, "at least the token budget is clustered: " + clustered);
+      assertTrue(clustered >= least && clustered < domains.size() * (share + SEQ_LEN),
+          "an equal share of the budget per domain: " + clustered + " tokens of " + domainTokens);
       clusters.forEach(c -> assertTrue(c.getPurity() > 0 && c.getPurity() <= 1, c.toString()));
     }
 

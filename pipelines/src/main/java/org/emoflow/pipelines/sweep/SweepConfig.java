@@ -40,7 +40,7 @@ public record SweepConfig(
 
   /**
    * @param routingSequences validation sequences the routing table is measured on (0: all)
-   * @param specialisationTokens tokens whose routing vectors are clustered
+   * @param specialisationTokens tokens whose routing vectors are clustered, an equal share from every domain
    */
   public record Analysis(
       Boolean enabled, Integer routingSequences, Integer specialisationTokens, Integer clusters, Integer components) {}

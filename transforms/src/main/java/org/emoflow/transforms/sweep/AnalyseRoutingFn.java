@@ -1,11 +1,16 @@
 package org.emoflow.transforms.sweep;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.values.TupleTag;
 import org.emoflow.model.data.PackedSequence;
 import org.emoflow.model.data.PreparedDataset;
+import org.emoflow.model.data.packing.SegmentPacker;
 import org.emoflow.model.nn.LanguageModel;
 import org.emoflow.model.select.DomainRouting;
 import org.emoflow.model.select.Specialisation;
@@ -51,7 +56,8 @@ final class AnalyseRoutingFn extends DoFn<SweepCheckpoint, ExpertRouting> {
         specialisation.add(row(checkpoint).setKind("domain").setDomain(concentration.domain())
             .setLayer(concentration.layer()).setTopQuarterShare(concentration.topQuarterShare()).build());
       }
-      TokenRouting tokens = TokenRouting.collect(model, sample(rows), settings.batchSize());
+      List<PackedSequence> sample = sample(rows, TaskData.padId(checkpoint));
+      TokenRouting tokens = TokenRouting.collect(model, sample, settings.batchSize());
       Specialisation.Result clusters =
           Specialisation.analyse(tokens, settings.components(), settings.clusters(), settings.seed());
       for (Specialisation.Cluster cluster : clusters.clusters()) {
@@ -66,14 +72,37 @@ final class AnalyseRoutingFn extends DoFn<SweepCheckpoint, ExpertRouting> {
     specialisation.forEach(out.get(SPECIALISATION)::output);
   }
 
-  /** The first rows up to the token budget: token routing vectors take tokens x layers x experts floats. */
-  private List<PackedSequence> sample(List<PackedSequence> rows) {
-    long tokens = 0;
-    int count = 0;
-    while (count < rows.size() && tokens < settings.specialisationTokens()) {
-      tokens += rows.get(count++).usedTokens();
+  /**
+   * An equal share of the token budget from every domain, as whole segments in file order, laid out again
+   * per domain: the validation split's first rows alone may hold one domain only, and then every cluster
+   * would be trivially pure.
+   */
+  private List<PackedSequence> sample(List<PackedSequence> rows, int padId) {
+    Map<String, List<SegmentPacker.Segment>> byDomain = new TreeMap<>();
+    for (PackedSequence row : rows) {
+      for (String domain : row.domains()) {
+        byDomain.computeIfAbsent(domain, d -> new ArrayList<>());
+      }
     }
-    return rows.subList(0, count);
+    long share = Math.max(1, settings.specialisationTokens() / Math.max(1, byDomain.size()));
+    Map<String, Long> scored = new HashMap<>();
+    for (PackedSequence row : rows) {
+      int start = 0;
+      for (int s = 0; s < row.segmentLengths().length; s++) {
+        int length = row.segmentLengths()[s];
+        String domain = row.domains()[s];
+        if (scored.getOrDefault(domain, 0L) < share) {
+          byDomain.get(domain).add(new SegmentPacker.Segment(Arrays.copyOfRange(row.tokens(), start, start + length),
+              row.docIds()[s], row.docOffsets()[s], domain));
+          scored.merge(domain, (long) length - 1, Long::sum);
+        }
+        start += length;
+      }
+    }
+    List<PackedSequence> sample = new ArrayList<>();
+    int seqLen = rows.isEmpty() ? 1 : rows.get(0).length();
+    byDomain.values().forEach(segments -> sample.addAll(SegmentPacker.pack(segments, seqLen, padId)));
+    return sample;
   }
 
   private org.emoflow.schemas.Specialisation.Builder row(SweepCheckpoint checkpoint) {

@@ -12,7 +12,8 @@ import java.io.Serializable;
  * @param idleModels loaded models a worker JVM keeps while no element uses them
  * @param analysis whether to write the routing and specialisation tables
  * @param routingSequences validation rows the routing shares are measured on (0: all)
- * @param specialisationTokens tokens whose routing vectors are clustered (memory grows with tokens x L x E)
+ * @param specialisationTokens tokens whose routing vectors are clustered, an equal share from every domain
+ *     (memory grows with tokens x L x E)
  * @param seed for the analysis (PCA and k-means initialisation)
  */
 public record SweepSettings(
