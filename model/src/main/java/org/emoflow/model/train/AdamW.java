@@ -48,9 +48,8 @@ public final class AdamW {
         if (p.decay() && weightDecay > 0) {
           p.array().muli((float) (1 - learningRate * weightDecay));
         }
-        NDArray denominator = g.zerosLike().addi(v).divi((float) correction2).sqrt().addi((float) epsilon);
-        NDArray step = g.zerosLike().addi(m).divi(denominator).muli((float) (learningRate / correction1));
-        p.array().subi(step);
+        NDArray denominator = v.div((float) correction2).sqrt().addi((float) epsilon);
+        p.array().subi(m.div(denominator).muli((float) (learningRate / correction1)));
       }
     }
   }
