@@ -143,7 +143,8 @@ public final class RunCommand implements Command<RunCommand.Options> {
     }
     List<TrainingJob> jobs = new ArrayList<>();
     for (Variant variant : variants) {
-      jobs.add(new TrainingJob(variant.name(), variant.router(), trainingCommand(config, variant, preparedDir, root),
+      jobs.add(new TrainingJob(variant.name(), variant.router(), List.copyOf(config.jvmOptions()), Main.class.getName(),
+          trainArguments(variant, preparedDir, root),
           root.resolve("variants").resolve(variant.name()).toString(),
           root.resolve("logs").resolve(variant.name() + ".log").toString(), variant.steps(),
           config.maxParallelStages()));
@@ -226,21 +227,15 @@ public final class RunCommand implements Command<RunCommand.Options> {
     return value == null ? fallback : value;
   }
 
-  /** The child JVM's command: this JVM's java and class path, the configured JVM options, then train. */
-  private static List<String> trainingCommand(RunConfig config, Variant variant, Path preparedDir, Path root) {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(config.jvmOptions());
-    command.add("-Djava.awt.headless=true");
-    command.add("-cp");
-    command.add(ChildClasspath.current());
-    command.add(Main.class.getName());
-    command.add("train");
-    command.add("--data=" + preparedDir);
-    command.add("--output=" + root.resolve("variants").resolve(variant.name()));
-    command.add("--router=" + variant.router());
-    variant.options().forEach((key, value) -> command.add("--" + key + "=" + value));
-    return command;
+  /** The child's arguments to emoflow: train, with the variant's options. */
+  private static List<String> trainArguments(Variant variant, Path preparedDir, Path root) {
+    List<String> arguments = new ArrayList<>();
+    arguments.add("train");
+    arguments.add("--data=" + preparedDir);
+    arguments.add("--output=" + root.resolve("variants").resolve(variant.name()));
+    arguments.add("--router=" + variant.router());
+    variant.options().forEach((key, value) -> arguments.add("--" + key + "=" + value));
+    return arguments;
   }
 
   private static StageResult prepareDone(String dir, String startedAt) {

@@ -1,4 +1,4 @@
-package org.emoflow.pipelines.run;
+package org.emoflow.transforms.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,15 +1,14 @@
-package org.emoflow.pipelines.run;
+package org.emoflow.transforms.run;
 
 import java.io.File;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.emoflow.pipelines.Main;
 
 /**
- * The class path for training processes: this JVM's, plus the location emoflow's own classes were
- * loaded from when that is not on it (a job jar on a Flink TaskManager is loaded by a user-code class
+ * The class path for training processes, worked out on the worker that launches them: this JVM's,
+ * plus the location emoflow's own classes were loaded from when that is not on it (a job jar on a Flink TaskManager is loaded by a user-code class
  * loader, not from java.class.path). Entries are made absolute, so {@code java -jar emoflow.jar} (whose
  * class path is the jar as typed) hands its children the one jar, named so it holds in any directory.
  */
@@ -19,7 +18,7 @@ final class ChildClasspath {
   static String current() {
     Path own;
     try {
-      own = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      own = Path.of(ChildClasspath.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     } catch (URISyntaxException | RuntimeException e) {
       own = null;
     }
