@@ -64,8 +64,9 @@ final class SelectExpertsFn extends DoFn<CellGroup, SelectedCell> {
   private void calibrated(CellGroup group, OutputReceiver<SelectedCell> out) {
     try (WorkerModels.Lease lease = WorkerModels.borrow(group.checkpoint(), settings.idleModels())) {
       long started = System.nanoTime();
+      // Calibrated cells all carry the sweep's first seed (their methods are deterministic given the sample).
       List<PackedSequence> calibration = TaskData.calibrationRows(group.checkpoint(), group.task(),
-          group.calibrationDocs(), lease.model().config().seqLen());
+          group.calibrationDocs(), group.cells().get(0).seed(), lease.model().config().seqLen());
       ExpertSelector selector = new ExpertSelector(lease.model(), calibration, settings.batchSize());
       selector.unrestrictedStatistics();
       double shared = seconds(started);

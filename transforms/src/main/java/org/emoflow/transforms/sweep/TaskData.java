@@ -8,6 +8,7 @@ import java.util.Map;
 import org.emoflow.model.data.PackedSequence;
 import org.emoflow.model.data.PreparedDataset;
 import org.emoflow.model.eval.MultipleChoice;
+import org.emoflow.model.select.CalibrationDocuments;
 import org.emoflow.model.tokenizer.TextTokenizer;
 
 /**
@@ -71,17 +72,18 @@ final class TaskData {
   }
 
   /**
-   * Calibration rows: the domain's first documents of the train split, or context + correct choice of the
-   * calibration file's first examples, one segment each.
+   * Calibration rows: for a domain, {@code documents} whole documents of the train split sampled by
+   * {@code seed} ({@link CalibrationDocuments}, the sample {@code prune} takes with the same numbers); for a
+   * multiple-choice task, context + correct choice of the calibration file's first examples, one segment each.
    *
    * @param documents how many (null: all)
    */
   static List<PackedSequence> calibrationRows(SweepCheckpoint checkpoint, SweepTask task, Integer documents,
-      int seqLen) throws IOException {
+      long seed, int seqLen) throws IOException {
     int limit = documents == null ? 0 : documents;
     PreparedDataset data = dataset(checkpoint);
     if (task.isLanguageModelling()) {
-      return data.domainRows(PreparedDataset.TRAIN, task.domain(), limit);
+      return CalibrationDocuments.select(data, PreparedDataset.TRAIN, task.domain(), limit, seed);
     }
     List<MultipleChoice.Tokenized> examples = examples(checkpoint, Path.of(task.calibrationFile()), limit, seqLen);
     return MultipleChoice.goldRows(examples, task.name(), seqLen, data.padId());
