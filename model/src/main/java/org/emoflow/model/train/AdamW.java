@@ -2,6 +2,7 @@ package org.emoflow.model.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.emoflow.model.nn.Parameters;
@@ -9,22 +10,33 @@ import org.emoflow.model.nn.Parameters;
 /**
  * AdamW as PyTorch defines it: m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2, p -= lr wd p (decoupled, only
  * where {@link Parameters.Parameter#decay()}), p -= lr m_hat / (sqrt(v_hat) + eps) with bias correction.
- * Moments live beside the parameters; temporaries live in a per-update manager.
+ *
+ * <p>On the CPU each tensor is updated in one pass over its own memory: as a dozen tensor operations the
+ * update allocated a temporary per operation, and with 64 experts per layer the optimizer then took
+ * longer than the forward and backward passes together. On other devices it runs as tensor operations
+ * whose temporaries live in a per-tensor scratch manager.
  */
 public final class AdamW {
   private final double beta1;
   private final double beta2;
   private final double epsilon;
   private final double weightDecay;
+  private final boolean onHostWherePossible;
   private final Map<String, NDArray> firstMoments = new LinkedHashMap<>();
   private final Map<String, NDArray> secondMoments = new LinkedHashMap<>();
   private long updates;
 
   public AdamW(Parameters parameters, TrainConfig config) {
+    this(parameters, config, true);
+  }
+
+  /** {@code onHostWherePossible = false} forces tensor operations everywhere (tests compare the two). */
+  AdamW(Parameters parameters, TrainConfig config, boolean onHostWherePossible) {
     this.beta1 = config.beta1();
     this.beta2 = config.beta2();
     this.epsilon = config.epsilon();
     this.weightDecay = config.weightDecay();
+    this.onHostWherePossible = onHostWherePossible;
     for (Parameters.Parameter p : parameters.all()) {
       firstMoments.put(p.name(), p.array().zerosLike());
       secondMoments.put(p.name(), p.array().zerosLike());
@@ -36,21 +48,62 @@ public final class AdamW {
     updates++;
     double correction1 = 1 - Math.pow(beta1, updates);
     double correction2 = 1 - Math.pow(beta2, updates);
+    double stepSize = learningRate / correction1;
     for (Parameters.Parameter p : parameters.all()) {
-      try (NDManager scratch = parameters.manager().newSubManager()) {
-        NDArray gradient = p.array().getGradient();
-        gradient.attach(scratch);
-        NDArray g = gradientScale == 1.0 ? gradient : gradient.mul((float) gradientScale);
-        NDArray m = firstMoments.get(p.name());
-        NDArray v = secondMoments.get(p.name());
-        m.muli((float) beta1).addi(g.mul((float) (1 - beta1)));
-        v.muli((float) beta2).addi(g.square().muli((float) (1 - beta2)));
-        if (p.decay() && weightDecay > 0) {
-          p.array().muli((float) (1 - learningRate * weightDecay));
-        }
-        NDArray denominator = v.div((float) correction2).sqrt().addi((float) epsilon);
-        p.array().subi(m.div(denominator).muli((float) (learningRate / correction1)));
+      NDArray m = firstMoments.get(p.name());
+      NDArray v = secondMoments.get(p.name());
+      double decayFactor = p.decay() && weightDecay > 0 ? 1 - learningRate * weightDecay : 1;
+      if (onHostWherePossible && HostMemory.holds(p.array())) {
+        updateOnHost(p.array(), m, v, (float) gradientScale, (float) decayFactor, (float) correction2,
+            (float) stepSize);
+      } else {
+        updateWithTensorOps(parameters.manager(), p.array(), m, v, gradientScale, decayFactor, correction2,
+            stepSize);
       }
+    }
+  }
+
+  private void updateOnHost(NDArray parameter, NDArray firstMoment, NDArray secondMoment, float gradientScale,
+      float decayFactor, float correction2, float stepSize) {
+    float b1 = (float) beta1;
+    float b2 = (float) beta2;
+    float oneMinusB1 = (float) (1 - beta1);
+    float oneMinusB2 = (float) (1 - beta2);
+    float eps = (float) epsilon;
+    try (NDArray gradient = parameter.getGradient()) {
+      FloatBuffer p = HostMemory.floats(parameter);
+      FloatBuffer g = HostMemory.floats(gradient);
+      FloatBuffer m = HostMemory.floats(firstMoment);
+      FloatBuffer v = HostMemory.floats(secondMoment);
+      for (int i = 0, n = p.limit(); i < n; i++) {
+        float gi = g.get(i) * gradientScale;
+        float mi = m.get(i) * b1 + gi * oneMinusB1;
+        float vi = v.get(i) * b2 + gi * gi * oneMinusB2;
+        m.put(i, mi);
+        v.put(i, vi);
+        float denominator = (float) Math.sqrt(vi / correction2) + eps;
+        p.put(i, p.get(i) * decayFactor - mi / denominator * stepSize);
+      }
+    }
+  }
+
+  private void updateWithTensorOps(NDManager owner, NDArray parameter, NDArray m, NDArray v, double gradientScale,
+      double decayFactor, double correction2, double stepSize) {
+    try (NDManager scratch = owner.newSubManager()) {
+      NDArray gradient = parameter.getGradient();
+      gradient.attach(scratch);
+      NDArray g = gradient.mul((float) gradientScale);
+      m.muli((float) beta1).addi(g.mul((float) (1 - beta1)));
+      v.muli((float) beta2).addi(g.square().muli((float) (1 - beta2)));
+      if (decayFactor != 1) {
+        parameter.muli((float) decayFactor);
+      }
+      // Results join their first operand's manager: those of m and v are moved to the scratch one.
+      NDArray denominator = v.div((float) correction2);
+      denominator.attach(scratch);
+      NDArray step = m.div(denominator.sqrt().addi((float) epsilon));
+      step.attach(scratch);
+      parameter.subi(step.muli((float) stepSize));
     }
   }
 

@@ -9,6 +9,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import java.io.IOException;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -241,16 +242,29 @@ public final class Trainer {
     return counts;
   }
 
+  /** On the CPU summed in one read of each gradient's memory, in double precision and a fixed order. */
   private static double globalGradientNorm(Parameters parameters) {
+    double sumOfSquares = 0;
     try (NDManager scratch = parameters.manager().newSubManager()) {
       NDList squares = new NDList();
       for (Parameters.Parameter p : parameters.all()) {
         NDArray gradient = p.array().getGradient();
         gradient.attach(scratch);
-        squares.add(gradient.square().sum());
+        if (HostMemory.holds(gradient)) {
+          FloatBuffer values = HostMemory.floats(gradient);
+          for (int i = 0, n = values.limit(); i < n; i++) {
+            double value = values.get(i);
+            sumOfSquares += value * value;
+          }
+        } else {
+          squares.add(gradient.square().sum());
+        }
       }
-      return Math.sqrt(NDArrays.stack(squares).sum().getFloat());
+      if (!squares.isEmpty()) {
+        sumOfSquares += NDArrays.stack(squares).sum().getFloat();
+      }
     }
+    return Math.sqrt(sumOfSquares);
   }
 
   private static void zeroGradients(Parameters parameters) {

@@ -79,7 +79,9 @@ class GradientAccumulationTest {
         0, 0, 10, 1, 16, 1);
     try (NDManager manager = Compute.newManager(); LanguageModel language = new LanguageModel(model, manager, 5)) {
       AdamW optimizer = new AdamW(language.parameters(), train);
+      int arraysBefore = manager.getManagedArrays().size();
       StepResult result = new Trainer(model, train, data, directory, line -> { }).step(language, optimizer, rows, 1);
+      assertEquals(arraysBefore, manager.getManagedArrays().size(), "arrays a training step left in the model's manager");
       Map<String, float[]> moments = new HashMap<>();
       Map<String, float[]> weights = new HashMap<>();
       for (Parameters.Parameter p : language.parameters().all()) {
