@@ -25,6 +25,11 @@ public final class AdamW {
   private final Map<String, NDArray> firstMoments = new LinkedHashMap<>();
   private final Map<String, NDArray> secondMoments = new LinkedHashMap<>();
   private long updates;
+  private static final int CHUNK = 4096;
+  private final float[] chunkP = new float[CHUNK];
+  private final float[] chunkG = new float[CHUNK];
+  private final float[] chunkM = new float[CHUNK];
+  private final float[] chunkV = new float[CHUNK];
 
   public AdamW(Parameters parameters, TrainConfig config) {
     this(parameters, config, true);
@@ -75,14 +80,25 @@ public final class AdamW {
       FloatBuffer g = HostMemory.floats(gradient);
       FloatBuffer m = HostMemory.floats(firstMoment);
       FloatBuffer v = HostMemory.floats(secondMoment);
-      for (int i = 0, n = p.limit(); i < n; i++) {
-        float gi = g.get(i) * gradientScale;
-        float mi = m.get(i) * b1 + gi * oneMinusB1;
-        float vi = v.get(i) * b2 + gi * gi * oneMinusB2;
-        m.put(i, mi);
-        v.put(i, vi);
-        float denominator = (float) Math.sqrt(vi / correction2) + eps;
-        p.put(i, p.get(i) * decayFactor - mi / denominator * stepSize);
+      // Chunks are copied into arrays: loops over arrays vectorise, loops over direct buffers do not.
+      for (int start = 0, n = p.limit(); start < n; start += CHUNK) {
+        int length = Math.min(CHUNK, n - start);
+        p.get(start, chunkP, 0, length);
+        g.get(start, chunkG, 0, length);
+        m.get(start, chunkM, 0, length);
+        v.get(start, chunkV, 0, length);
+        for (int i = 0; i < length; i++) {
+          float gi = chunkG[i] * gradientScale;
+          float mi = chunkM[i] * b1 + gi * oneMinusB1;
+          float vi = chunkV[i] * b2 + gi * gi * oneMinusB2;
+          chunkM[i] = mi;
+          chunkV[i] = vi;
+          float denominator = (float) Math.sqrt(vi / correction2) + eps;
+          chunkP[i] = chunkP[i] * decayFactor - mi / denominator * stepSize;
+        }
+        p.put(start, chunkP, 0, length);
+        m.put(start, chunkM, 0, length);
+        v.put(start, chunkV, 0, length);
       }
     }
   }

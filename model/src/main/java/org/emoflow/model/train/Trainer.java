@@ -9,7 +9,6 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import java.io.IOException;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -251,11 +250,7 @@ public final class Trainer {
         NDArray gradient = p.array().getGradient();
         gradient.attach(scratch);
         if (HostMemory.holds(gradient)) {
-          FloatBuffer values = HostMemory.floats(gradient);
-          for (int i = 0, n = values.limit(); i < n; i++) {
-            double value = values.get(i);
-            sumOfSquares += value * value;
-          }
+          sumOfSquares += HostMemory.sumOfSquares(gradient);
         } else {
           squares.add(gradient.square().sum());
         }

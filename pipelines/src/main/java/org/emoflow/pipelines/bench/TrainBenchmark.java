@@ -70,8 +70,9 @@ public final class TrainBenchmark implements Command<TrainBenchmark.Options> {
 
     void setDataSeqLen(int value);
 
-    @Description("Sequences per training step.")
-    @Default.Integer(16)
+    @Description("Sequences per training step. The optimizer's cost is per step and grows with all experts, the"
+        + " per-expert operations' overhead is per step too: small batches overstate what E costs.")
+    @Default.Integer(32)
     int getBatchSize();
 
     void setBatchSize(int value);
