@@ -70,12 +70,13 @@ public final class TrainBenchmark implements Command<TrainBenchmark.Options> {
 
     void setDataSeqLen(int value);
 
-    @Description("Sequences per training step. The optimizer's cost is per step and grows with all experts, the"
-        + " per-expert operations' overhead is per step too: small batches overstate what E costs.")
+    // Not --batch-size: that is train's option, and one name cannot have two defaults in a JVM.
+    @Description("Sequences per training step (train's --batch-size). The optimizer's cost and the per-expert"
+        + " operations' overhead are paid per step and grow with E: small batches overstate what E costs.")
     @Default.Integer(32)
-    int getBatchSize();
+    int getSequencesPerStep();
 
-    void setBatchSize(int value);
+    void setSequencesPerStep(int value);
 
     @Description("Steps timed per model.")
     @Default.Integer(10)
@@ -135,7 +136,7 @@ public final class TrainBenchmark implements Command<TrainBenchmark.Options> {
     if (!List.of("emo", "standard").contains(options.getRouter())) {
       throw InvalidOptionException.of("router", "expected emo or standard, got '" + options.getRouter() + "'");
     }
-    positive("batchSize", options.getBatchSize());
+    positive("sequencesPerStep", options.getSequencesPerStep());
     positive("timedSteps", options.getTimedSteps());
     positive("matmulSize", options.getMatmulSize());
     positive("dataSeqLen", options.getDataSeqLen());
@@ -232,7 +233,7 @@ public final class TrainBenchmark implements Command<TrainBenchmark.Options> {
     int steps = options.getWarmupSteps() + options.getTimedSteps();
     List<String> args = new ArrayList<>(List.of("--data=" + data, "--output=" + output,
         "--preset=" + variant.preset(), "--router=" + variant.router(), "--steps=" + steps,
-        "--batch-size=" + options.getBatchSize(), "--eval-sequences=0", "--checkpoint-interval=" + steps,
+        "--batch-size=" + options.getSequencesPerStep(), "--eval-sequences=0", "--checkpoint-interval=" + steps,
         "--log-interval=" + steps, "--threads=" + options.getThreads()));
     if (variant.experts() != null) {
       args.add("--experts=" + variant.experts());
@@ -257,7 +258,7 @@ public final class TrainBenchmark implements Command<TrainBenchmark.Options> {
     }
     long tokens = timed.stream().mapToLong(TrainingStep::getTokens).sum();
     return new Measured(variant, config, median(seconds), tokens / Arrays.stream(seconds).sum(),
-        TrainingFlops.perStep(config, options.getBatchSize()));
+        TrainingFlops.perStep(config, options.getSequencesPerStep()));
   }
 
   static double median(double[] sorted) {
@@ -269,7 +270,7 @@ public final class TrainBenchmark implements Command<TrainBenchmark.Options> {
       PrintStream out) {
     out.printf("%n== training steps (%s)%n", Compute.describe());
     out.printf("data %s (vocab %,d, L=%d); batch %d; median of %d timed steps after %d warm-up%n",
-        data.root(), data.vocabSize(), data.seqLen(), options.getBatchSize(),
+        data.root(), data.vocabSize(), data.seqLen(), options.getSequencesPerStep(),
         options.getTimedSteps(), options.getWarmupSteps());
     out.printf("%-22s %4s %3s %12s %12s %11s %11s %10s %8s %8s%n", "model", "E", "k", "params", "active",
         "step", "tokens/s", "GFLOP/step", "GFLOP/s", "of peak");

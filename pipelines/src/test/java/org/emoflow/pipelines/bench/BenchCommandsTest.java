@@ -46,6 +46,7 @@ class BenchCommandsTest {
   void trainBenchmarkRefusesBadOptions() throws Exception {
     assertTrue(refusal("bench-train", "--router=dense").contains("--router: expected emo or standard"));
     assertTrue(refusal("bench-train", "--timed-steps=0").contains("--timed-steps: must be positive"));
+    assertTrue(refusal("bench-train", "--sequences-per-step=0").contains("--sequences-per-step: must be positive"));
     assertTrue(refusal("bench-train", "--warmup-steps=-1").contains("--warmup-steps"));
     Path notData = Files.createDirectories(directory.resolve("not-data"));
     Files.writeString(notData.resolve("manifest.json"), "{}");
