@@ -20,6 +20,16 @@ public final class Compute {
     return !forceCpu && engine().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
   }
 
+  /**
+   * Sets libtorch's intra-op threads; 0 keeps its default of one per core. Takes effect only when called
+   * before the engine starts (libtorch reads the setting then).
+   */
+  public static void useThreads(int threads) {
+    if (threads > 0) {
+      System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+    }
+  }
+
   public static NDManager newManager() {
     return NDManager.newBaseManager(device(), "PyTorch");
   }

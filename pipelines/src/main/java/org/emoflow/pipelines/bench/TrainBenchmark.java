@@ -184,10 +184,7 @@ public final class TrainBenchmark implements Command<TrainBenchmark.Options> {
 
   /** Figures go to {@code out}, progress to {@code log} (and each training's own lines to stderr). */
   public static void run(Options options, PrintStream out, PrintStream log) throws Exception {
-    if (options.getThreads() > 0) {
-      // Read by libtorch when the engine starts, which the matmul peak below does first.
-      System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(options.getThreads()));
-    }
+    Compute.useThreads(options.getThreads());
     try (WorkDirectory work = WorkDirectory.create(options.getWorkDir(), "emoflow-bench-train-")) {
       Path data = dataset(options, work, log);
       log.printf("bench-train: DJL float32 matmul, %d x %d, for %.0f s%n", options.getMatmulSize(),

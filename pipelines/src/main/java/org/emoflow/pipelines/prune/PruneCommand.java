@@ -173,10 +173,7 @@ public final class PruneCommand implements Command<PruneCommand.Options> {
         options.getTask(), documents, fingerprint.rows(), fingerprint.scoredTokens(),
         fingerprint.sha256().substring(0, 12));
 
-    if (options.getThreads() > 0) {
-      // Read by libtorch when the engine starts, which has not happened yet.
-      System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(options.getThreads()));
-    }
+    Compute.useThreads(options.getThreads());
     long started = System.nanoTime();
     Selection selection;
     try (NDManager manager = Compute.newManager();

@@ -7,6 +7,7 @@ import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
+import org.emoflow.model.Compute;
 import org.emoflow.model.ModelConfig;
 import org.emoflow.model.RouterKind;
 import org.emoflow.model.data.InvalidDatasetException;
@@ -214,10 +215,7 @@ public final class TrainCommand implements Command<TrainCommand.Options> {
   @Override
   public int run(Options options) throws IOException {
     Setup setup = setup(options);
-    if (options.getThreads() > 0) {
-      // Read by libtorch when the engine starts, which has not happened yet.
-      System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(options.getThreads()));
-    }
+    Compute.useThreads(options.getThreads());
     Trainer.Summary summary = new Trainer(setup.model(), setup.train(), setup.data(), Path.of(options.getOutput()),
         System.err::println).run();
     System.err.printf("train: step %d, %,.0f tokens/s, checkpoint %s%n", summary.finalStep(),
