@@ -8,8 +8,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
-import org.apache.beam.sdk.options.PipelineOptions;
-import org.apache.beam.sdk.options.Validation;
 import org.emoflow.pipelines.Main;
 import org.emoflow.pipelines.cli.Command;
 import org.emoflow.pipelines.cli.InvalidOptionException;
@@ -21,14 +19,7 @@ import org.emoflow.pipelines.cli.InvalidOptionException;
  */
 public final class QueryCommand implements Command<QueryCommand.Options> {
 
-  public interface Options extends PipelineOptions {
-    @Description("The results directory: sweep/, kept_experts/, routing/ and specialisation/, each "
-        + "partitioned as run_id=R/*.parquet.")
-    @Validation.Required
-    String getResults();
-
-    void setResults(String value);
-
+  public interface Options extends ResultTablesOptions {
     @Description("The SQL (DuckDB dialect); may also be given as the one argument without a --name. Views: "
         + "sweep, kept_experts, routing, specialisation (those with files), each with a run_id column.")
     String getSql();
@@ -48,10 +39,6 @@ public final class QueryCommand implements Command<QueryCommand.Options> {
 
     void setFormat(String value);
 
-    @Description("Only this run's partitions (default: every run).")
-    String getRunId();
-
-    void setRunId(String value);
   }
 
   @Override

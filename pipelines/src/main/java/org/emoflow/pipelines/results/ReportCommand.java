@@ -18,7 +18,6 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
-import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
 import org.emoflow.model.io.AtomicFiles;
 import org.emoflow.model.select.SelectionMethod;
@@ -37,24 +36,13 @@ public final class ReportCommand implements Command<ReportCommand.Options> {
   /** Failed cells listed in the summary; the rest are counted. */
   private static final int FAILED_LISTED = 50;
 
-  public interface Options extends PipelineOptions {
-    @Description("The results directory: sweep/, kept_experts/, routing/ and specialisation/, each "
-        + "partitioned as run_id=R/*.parquet.")
-    @Validation.Required
-    String getResults();
-
-    void setResults(String value);
-
+  public interface Options extends ResultTablesOptions {
     @Description("Directory for report.md and the PNGs; replaced if it holds an earlier report.")
     @Validation.Required
     String getOutput();
 
     void setOutput(String value);
 
-    @Description("Only this run (default: every run under --results).")
-    String getRunId();
-
-    void setRunId(String value);
 
     @Description("The selection method whose cells the router comparison and its plots show.")
     @Default.String(ExampleQueries.DEFAULT_METHOD)
