@@ -75,6 +75,16 @@ class PrepareEndToEndTest {
     assertEquals(Main.OK, prepare(out, "--tokenizer=" + tokenizerSpec, "--packing=" + packing));
     PreparedOutput prepared = new PreparedOutput(out);
     prepared.assertReconciles();
+    // Its documented parts and nothing else: no spilled tokens left (rejected/ only where something was).
+    Set<String> parts = new HashSet<>(Set.of("manifest.json", "sequences", "rejected"));
+    if (tokenizerName.equals("trained")) {
+      parts.add("tokenizer.json");
+    }
+    try (Stream<Path> listed = Files.list(out)) {
+      Set<String> found = listed.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+      assertTrue(parts.containsAll(found) && found.containsAll(parts.stream().filter(p -> !p.equals("rejected")).toList()),
+          found.toString());
+    }
     Map<String, Map<String, int[]>> docs = prepared.documents();
     try (TextTokenizer tokenizer = Tokenizers.load(tokenizerSpec)) {
       long tokens = 0;
@@ -211,11 +221,18 @@ class PrepareEndToEndTest {
   void directAndFlinkWriteTheSameRows() throws IOException {
     Path direct = work.resolve("runner-direct");
     Path flink = work.resolve("runner-flink");
-    assertEquals(Main.OK, prepare(direct, "--packing=bestfit"));
-    assertEquals(Main.OK, prepare(flink, "--packing=bestfit", "--runner=FlinkRunner", "--flinkMaster=[local]",
-        "--parallelism=2"));
+    // Small buckets: each gathers documents spilled by several input files, on both runners.
+    String buckets = "--pack-bucket-tokens=20000";
+    assertEquals(Main.OK, prepare(direct, "--packing=bestfit", buckets));
+    assertEquals(Main.OK, prepare(flink, "--packing=bestfit", buckets, "--runner=FlinkRunner",
+        "--flinkMaster=[local]", "--parallelism=2"));
     PreparedOutput a = new PreparedOutput(direct);
     PreparedOutput b = new PreparedOutput(flink);
+    assertTrue(a.manifest.path("settings").path("pack_buckets").asInt() >= 8, a.manifest.path("settings").toString());
+    a.assertReconciles();
+    b.assertReconciles();
+    Map<String, Map<String, int[]>> docs = a.documents();
+    assertEquals(corpus.size(), docs.get("train").size() + docs.get("validation").size(), "every document, once");
     for (String split : List.of("train", "validation")) {
       assertFalse(a.rows.get(split).isEmpty());
       assertEquals(a.canonicalRows(split), b.canonicalRows(split), split);

@@ -2,12 +2,12 @@ package org.emoflow.model.tokenizer;
 
 /**
  * Text to token ids and back, over a tiktoken encoding or a HuggingFace {@code tokenizer.json}; get
- * one from {@link Tokenizers#load}.
+ * one from {@link Tokenizers#load}, or {@link Tokenizers#shared} for one per JVM.
  *
- * <p><b>Threads:</b> confine each instance to one thread (in Beam: one per DoFn instance, loaded in
- * {@code @Setup}, closed in {@code @Teardown}). jtokkit instances share their rank tables and cost
- * nothing more; a HuggingFace instance holds its own native tokenizer (cl100k: ~0.6 s to load, up to
- * ~70 MB).
+ * <p><b>Threads:</b> an instance may be used by several threads at once: jtokkit's rank tables are
+ * immutable, and HuggingFace's native tokenizer encodes and decodes through shared references only.
+ * A HuggingFace instance is dear to load (cl100k: ~0.9 s of CPU, up to ~70 MB), so workers share one
+ * ({@link Tokenizers#shared}) instead of loading one per thread.
  *
  * <p>Tiktoken encodings and byte-level BPE files (GPT-2's kind, and what {@link BpeTrainer} writes)
  * work on UTF-8 bytes, so any valid Unicode string round-trips; a lone surrogate is not valid Unicode

@@ -34,4 +34,13 @@ public final class Tokenizers {
     }
     return new HuggingFaceJsonTokenizer(TokenizerJsonFile.read(path), eosToken);
   }
+
+  /**
+   * As {@link #load(String, String)}, but every caller in this JVM that names the same definition gets
+   * the same loaded tokenizer, loaded once; closing the result releases it, and the last release frees
+   * it. For workers: each thread's DoFn acquires it in {@code @Setup} and closes it in {@code @Teardown}.
+   */
+  public static TextTokenizer shared(String spec, String eosToken) {
+    return SharedTokenizers.acquire(spec, eosToken);
+  }
 }

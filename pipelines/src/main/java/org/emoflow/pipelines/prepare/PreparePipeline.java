@@ -133,30 +133,33 @@ public final class PreparePipeline implements Command<PreparePipeline.Options> {
   public static PipelineResult run(Options options, PrintStream log) throws IOException {
     FileSystems.setDefaultPipelineOptions(options);
     List<String> files = Inputs.expand("input", options.getInput());
-    TokenizerInfo tokenizer = tokenizerInfo(options);
-    Inputs.requireParquetColumn("textField", files, options.getTextField());
-    prepareOutput(Path.of(options.getOutput()), options.getOverwrite());
-    PrepareSettings settings = new PrepareSettings(
-        options.getTokenizer(), options.getEosToken(), options.getSeqLen(), options.getPacking(),
-        options.getValidationFraction(), options.getTextField(), options.getIdField(), options.getDomainField(),
-        options.getMaxDocumentBytes(), options.getPackBucketTokens(),
-        packBuckets(files, options.getPackBucketTokens()), options.getRowsPerFile());
-    log.printf("prepare: %d input files, tokenizer %s (%s, vocab %,d, EOS %d), L=%d, %s packing%n",
-        files.size(), tokenizer.spec(), tokenizer.backend(), tokenizer.vocabSize(), tokenizer.eosId(),
-        settings.seqLen(), settings.packing());
-    Pipeline pipeline = Pipeline.create(Runners.forProduction(options));
-    pipeline.apply("Prepare", new Prepare(files, settings, tokenizer, options.getOutput(), Version.get()));
-    PipelineResult result;
-    try (AutoCloseable progress = PrepareProgress.report(log, 10)) {
-      result = pipeline.run();
-      result.waitUntilFinish();
-    } catch (IOException | RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
+    // Held until the pipeline ends: workers in this JVM (DirectRunner, Flink [local]) share this load.
+    try (TextTokenizer loaded = loadTokenizer("tokenizer", options.getTokenizer(), options.getEosToken())) {
+      TokenizerInfo tokenizer = describe(options.getTokenizer(), loaded);
+      Inputs.requireParquetColumn("textField", files, options.getTextField());
+      prepareOutput(Path.of(options.getOutput()), options.getOverwrite());
+      PrepareSettings settings = new PrepareSettings(
+          options.getTokenizer(), options.getEosToken(), options.getSeqLen(), options.getPacking(),
+          options.getValidationFraction(), options.getTextField(), options.getIdField(), options.getDomainField(),
+          options.getMaxDocumentBytes(), options.getPackBucketTokens(),
+          packBuckets(files, options.getPackBucketTokens()), options.getRowsPerFile());
+      log.printf("prepare: %d input files, tokenizer %s (%s, vocab %,d, EOS %d), L=%d, %s packing%n",
+          files.size(), tokenizer.spec(), tokenizer.backend(), tokenizer.vocabSize(), tokenizer.eosId(),
+          settings.seqLen(), settings.packing());
+      Pipeline pipeline = Pipeline.create(Runners.forProduction(options));
+      pipeline.apply("Prepare", new Prepare(files, settings, tokenizer, options.getOutput(), Version.get()));
+      PipelineResult result;
+      try (AutoCloseable progress = PrepareProgress.report(log, 10)) {
+        result = pipeline.run();
+        result.waitUntilFinish();
+      } catch (IOException | RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+      printSummary(Path.of(options.getOutput()), log);
+      return result;
     }
-    printSummary(Path.of(options.getOutput()), log);
-    return result;
   }
 
   /**
@@ -173,19 +176,26 @@ public final class PreparePipeline implements Command<PreparePipeline.Options> {
     return (int) Math.max(1, Math.min(1 << 20, (estimatedTokens + packBucketTokens - 1) / packBucketTokens));
   }
 
-  private static TokenizerInfo tokenizerInfo(Options options) {
-    return describeTokenizer("tokenizer", options.getTokenizer(), options.getEosToken());
-  }
-
   /** Loads the tokenizer once to check it and record what the manifest needs; refuses a bad one. */
   public static TokenizerInfo describeTokenizer(String option, String spec, String eosToken) {
-    try (TextTokenizer tokenizer = Tokenizers.load(spec, eosToken)) {
-      String resolved = tokenizer.backend().equals("huggingface") ? Path.of(spec).toAbsolutePath().toString() : spec;
-      return new TokenizerInfo(resolved, tokenizer.backend(), tokenizer.fingerprint(), tokenizer.vocabSize(),
-          tokenizer.eosId());
+    try (TextTokenizer tokenizer = loadTokenizer(option, spec, eosToken)) {
+      return describe(spec, tokenizer);
+    }
+  }
+
+  /** The tokenizer an option names, shared with this JVM's workers (close it when done); or the option refused. */
+  private static TextTokenizer loadTokenizer(String option, String spec, String eosToken) {
+    try {
+      return Tokenizers.shared(spec, eosToken);
     } catch (RuntimeException e) {
       throw InvalidOptionException.of(option, e.getMessage());
     }
+  }
+
+  private static TokenizerInfo describe(String spec, TextTokenizer tokenizer) {
+    String resolved = tokenizer.backend().equals("huggingface") ? Path.of(spec).toAbsolutePath().toString() : spec;
+    return new TokenizerInfo(resolved, tokenizer.backend(), tokenizer.fingerprint(), tokenizer.vocabSize(),
+        tokenizer.eosId());
   }
 
   /** A finished dataset is only replaced on request; leftovers of an interrupted run are cleared. */
@@ -203,7 +213,7 @@ public final class PreparePipeline implements Command<PreparePipeline.Options> {
   /** Removes a prepared dataset, manifest first: a directory without one is never taken for complete. */
   public static void clearOutput(Path output) throws IOException {
     Files.deleteIfExists(output.resolve("manifest.json"));
-    for (String part : List.of("sequences", "rejected", "tokenizer.json")) {
+    for (String part : Prepare.OUTPUTS) {
       AtomicFiles.deleteRecursively(output.resolve(part));
     }
     Files.createDirectories(output);

@@ -5,43 +5,37 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
-import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.GroupByKey;
-import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.View;
 import org.apache.beam.sdk.values.KV;
-import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
-import org.apache.beam.sdk.values.TypeDescriptor;
-import org.apache.beam.sdk.values.TypeDescriptors;
 import org.emoflow.model.data.PackedSequence;
 import org.emoflow.model.data.PreparedDataset;
 import org.emoflow.model.data.packing.SequencePacker;
 import org.emoflow.schemas.TrainingSequence;
 
 /**
- * Tokenized documents to train and validation rows of exactly L tokens, written as Parquet under
- * {@code OUTPUT/sequences/split=S/}. Documents go to a fixed number of buckets by their id hash; each
- * bucket is sorted by that hash, split into train and validation, packed and written on one worker
- * ({@link BucketFiles}). The rows are therefore the same on every runner and parallelism, and a worker
- * holds one bucket at a time. Each bucket pads its own last row (concat): negligible at millions of
- * tokens per bucket. The output is the names of the files written.
+ * Tokenized documents ({@link ReadAndTokenize}'s spilled segments and split facts) to train and
+ * validation rows of exactly L tokens, written as Parquet under {@code OUTPUT/sequences/split=S/}.
+ * Documents go to a fixed number of buckets by their id hash; each bucket is sorted by that hash, split
+ * into train and validation, packed and written on one worker ({@link BucketFiles}). The rows are
+ * therefore the same on every runner and parallelism, and a worker holds one bucket at a time. Each
+ * bucket pads its own last row (concat): negligible at millions of tokens per bucket. The output is the
+ * names of the files written.
  *
  * <p>The split is decided here, after grouping, and not before: the per-domain holdout is a side input,
  * and a side input ahead of a GroupByKey makes the DirectRunner replay elements one per bundle, each
  * bundle then copying the whole buffered group (quadratic).
  */
-public final class PackSequences extends PTransform<PCollection<TokenizedDocument>, PCollectionTuple> {
+public final class PackSequences extends PTransform<PCollectionTuple, PCollectionTuple> {
   public static final TupleTag<String> FILES = new TupleTag<>("files") {};
 
   private final PrepareSettings settings;
@@ -55,22 +49,11 @@ public final class PackSequences extends PTransform<PCollection<TokenizedDocumen
   }
 
   @Override
-  public PCollectionTuple expand(PCollection<TokenizedDocument> documents) {
-    double fraction = settings.validationFraction();
-    PCollectionView<Map<String, String>> holdouts = documents
-        .apply("SplitFacts", MapElements
-            .into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptor.of(DomainHoldout.Candidate.class)))
-            .via(doc -> KV.of(doc.domain(), new DomainHoldout.Candidate(
-                doc.hash(), doc.location(), SplitHash.isValidation(doc.hash(), fraction)))))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(DomainHoldout.Candidate.class)))
+  public PCollectionTuple expand(PCollectionTuple tokenized) {
+    PCollectionView<Map<String, String>> holdouts = tokenized.get(ReadAndTokenize.SPLIT_FACTS)
         .apply("HoldoutPerDomain", Combine.perKey(new DomainHoldout()))
         .apply("HoldoutsAsMap", View.asMap());
-    int bucketCount = settings.packBuckets();
-    PCollectionTuple packed = documents
-        .apply("AssignBucket", MapElements
-            .into(TypeDescriptors.kvs(TypeDescriptors.integers(), TypeDescriptor.of(TokenizedDocument.class)))
-            .via(doc -> KV.of((int) Long.remainderUnsigned(doc.hash(), bucketCount), doc)))
-        .setCoder(KvCoder.of(VarIntCoder.of(), new TokenizedDocument.Coder()))
+    PCollectionTuple packed = tokenized.get(ReadAndTokenize.SPILLED)
         .apply("GroupBuckets", GroupByKey.create())
         .apply("PackBucket", ParDo.of(new PackBucketFn(settings, padId, output, holdouts))
             .withSideInputs(holdouts)
@@ -79,7 +62,7 @@ public final class PackSequences extends PTransform<PCollection<TokenizedDocumen
     return packed;
   }
 
-  static final class PackBucketFn extends DoFn<KV<Integer, Iterable<TokenizedDocument>>, String> {
+  static final class PackBucketFn extends DoFn<KV<Integer, Iterable<TokenSpill.Segment>>, String> {
     private final PrepareSettings settings;
     private final int padId;
     private final String output;
@@ -97,7 +80,7 @@ public final class PackSequences extends PTransform<PCollection<TokenizedDocumen
       Map<String, String> holdout = context.sideInput(holdouts);
       List<TokenizedDocument> train = new ArrayList<>();
       List<TokenizedDocument> validation = new ArrayList<>();
-      for (TokenizedDocument doc : context.element().getValue()) {
+      for (TokenizedDocument doc : TokenSpill.read(context.element().getValue())) {
         boolean heldOut = SplitHash.isValidation(doc.hash(), settings.validationFraction())
             || doc.location().equals(holdout.get(doc.domain()));
         (heldOut ? validation : train).add(doc);

@@ -20,7 +20,6 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.emoflow.schemas.InputFile;
 import org.emoflow.schemas.RejectedDocument;
-import org.emoflow.transforms.io.FieldNames;
 import org.emoflow.transforms.io.ParquetWrite;
 
 /**
@@ -29,6 +28,9 @@ import org.emoflow.transforms.io.ParquetWrite;
  * output directory, emitted once the manifest is written: later stages wait on it.
  */
 public final class Prepare extends PTransform<PBegin, PCollection<String>> {
+  /** What prepare writes in its output directory besides manifest.json, for clearing it before a run. */
+  public static final List<String> OUTPUTS = List.of("sequences", "rejected", "tokenizer.json", TokenSpill.DIRECTORY);
+
   private final List<String> files;
   private final PrepareSettings settings;
   private final TokenizerInfo tokenizer;
@@ -46,29 +48,21 @@ public final class Prepare extends PTransform<PBegin, PCollection<String>> {
   @Override
   public PCollection<String> expand(PBegin begin) {
     long started = System.currentTimeMillis();
-    FieldNames fields = new FieldNames(settings.textField(), settings.idField(), settings.domainField());
     PCollectionTuple read = begin
         .apply("InputFiles", Create.of(files))
-        .apply("Read", new ReadDocuments(fields, settings.maxDocumentBytes()));
-    PCollection<Document> documents = read.get(ReadDocuments.DOCUMENTS);
-    PCollectionTuple tokenized = documents.apply("Tokenize",
-        new TokenizeDocuments(settings.tokenizer(), settings.eosToken()));
-    PCollectionTuple packed = tokenized.get(TokenizeDocuments.TOKENIZED)
-        .apply("Pack", new PackSequences(settings, tokenizer.padId(), output));
-    WriteFilesResult<Void> rejected = PCollectionList.of(read.get(ReadDocuments.REJECTED))
-        .and(tokenized.get(TokenizeDocuments.REJECTED))
-        .apply("AllRejected", Flatten.pCollections())
+        .apply("ReadAndTokenize", new ReadAndTokenize(settings, output));
+    PCollectionTuple packed = read.apply("Pack", new PackSequences(settings, tokenizer.padId(), output));
+    WriteFilesResult<Void> rejected = read.get(ReadAndTokenize.REJECTED)
         .apply("WriteRejected", ParquetWrite.of(RejectedDocument.class, output + "/rejected").withNumShards(1));
 
     KvCoder<String, Long> tallyCoder = KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of());
     PCollectionView<Map<String, Long>> tallies = PCollectionList
-        .of(read.get(Tallies.TAG).setCoder(tallyCoder))
-        .and(tokenized.get(Tallies.TAG).setCoder(tallyCoder))
+        .of(read.get(Tallies.TAG))
         .and(packed.get(Tallies.TAG).setCoder(tallyCoder))
         .apply("AllTallies", Flatten.pCollections())
         .apply("SumTallies", Sum.longsPerKey())
         .apply("TalliesAsMap", View.asMap());
-    PCollectionView<List<InputFile>> inputs = read.get(ReadDocuments.INPUT_FILES).apply("InputsAsList", View.asList());
+    PCollectionView<List<InputFile>> inputs = read.get(ReadAndTokenize.INPUT_FILES).apply("InputsAsList", View.asList());
     return begin.apply("ManifestTrigger", Create.of(output))
         .apply("AfterAllFiles", Wait.on(
             packed.get(PackSequences.FILES),

@@ -63,8 +63,8 @@ public record TokenizedDocument(String id, String domain, int[] tokens, long has
     public void verifyDeterministic() {}
 
     /**
-     * Varints into one array, written at once: runners copy these documents often (the DirectRunner's
-     * GroupByKey clones its buffered groups), and byte-at-a-time stream writes made that the hot spot.
+     * Varints into one array, written at once (byte-at-a-time stream writes were the hot spot of
+     * encoding): about 2.5 bytes a token for a 100k vocabulary, against 4 for plain ints.
      */
     static byte[] packTokens(int[] tokens) {
       byte[] bytes = new byte[tokens.length * 5];

@@ -28,7 +28,8 @@ import org.emoflow.schemas.SplitCounts;
 
 /**
  * Writes OUT/manifest.json from the pipeline's exact tallies, once every data file is final. For the
- * HuggingFace backend it first copies the tokenizer.json beside it, so the output is self-contained.
+ * HuggingFace backend it first copies the tokenizer.json beside it, so the output is self-contained;
+ * the spilled tokens, all packed by now, are deleted first.
  */
 final class WriteManifestFn extends DoFn<String, String> {
   static final int FORMAT_VERSION = 1;
@@ -69,6 +70,7 @@ final class WriteManifestFn extends DoFn<String, String> {
       FileSystems.copy(List.of(FileSystems.matchNewResource(tokenizer.spec(), false)),
           List.of(directory.resolve("tokenizer.json", ResolveOptions.StandardResolveOptions.RESOLVE_FILE)));
     }
+    TokenSpill.delete(output);
     writeAtomically(directory, "manifest.json", AvroJson.pretty(manifest));
     context.output(context.element());
   }

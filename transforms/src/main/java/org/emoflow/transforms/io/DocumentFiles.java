@@ -1,0 +1,58 @@
+package org.emoflow.transforms.io;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import org.apache.beam.sdk.io.Compression;
+import org.apache.beam.sdk.io.FileIO;
+import org.emoflow.model.io.ChannelInputFile;
+import org.emoflow.schemas.InputFile;
+
+/**
+ * Reads whole input files record by record into a {@link RecordSink}: JSONL plain, .gz or .zst (by
+ * extension), or Parquet. The checksum covers the raw bytes, compressed or not. One instance per thread.
+ */
+public final class DocumentFiles {
+  private final JsonlDocuments jsonl;
+  private final ParquetDocuments parquet;
+
+  public DocumentFiles(FieldNames fields, long maxRecordBytes) {
+    this.jsonl = new JsonlDocuments(fields, maxRecordBytes);
+    this.parquet = new ParquetDocuments(fields, maxRecordBytes);
+  }
+
+  private static boolean isParquet(String path) {
+    return path.endsWith(".parquet");
+  }
+
+  /** Sends every record of the file to the sink; returns the file's name, size and SHA-256. */
+  public InputFile read(FileIO.ReadableFile file, RecordSink sink) throws IOException {
+    String name = file.getMetadata().resourceId().toString();
+    try (DigestInputStream raw = new DigestInputStream(Channels.newInputStream(file.open()), sha256())) {
+      if (isParquet(name)) {
+        parquet.read(new ChannelInputFile(file::openSeekable, name), name, sink);
+      } else {
+        InputStream text = Channels.newInputStream(
+            Compression.detect(name).readDecompressed(Channels.newChannel(raw)));
+        jsonl.read(text, name, sink);
+      }
+      // The checksum covers the whole file, also where decompression stopped early.
+      raw.transferTo(OutputStream.nullOutputStream());
+      String checksum = HexFormat.of().formatHex(raw.getMessageDigest().digest());
+      return new InputFile(name, file.getMetadata().sizeBytes(), checksum);
+    }
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
