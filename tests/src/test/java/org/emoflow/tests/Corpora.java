@@ -82,6 +82,21 @@ final class Corpora {
     return file;
   }
 
+  /** The documents dealt in turn to {@code files} plain JSONL files. */
+  static void writeJsonlSpread(Path dir, List<Doc> docs, int files) throws IOException {
+    Files.createDirectories(dir);
+    List<StringBuilder> contents = new ArrayList<>();
+    for (int f = 0; f < files; f++) {
+      contents.add(new StringBuilder());
+    }
+    for (int i = 0; i < docs.size(); i++) {
+      contents.get(i % files).append(line(docs.get(i))).append('\n');
+    }
+    for (int f = 0; f < files; f++) {
+      write(dir.resolve(String.format("part-%03d.jsonl", f)), contents.get(f).toString());
+    }
+  }
+
   static List<Path> writeJsonl(Path dir, List<Doc> docs) throws IOException {
     Files.createDirectories(dir);
     List<Path> files = List.of(dir.resolve("part-0.jsonl"), dir.resolve("part-1.jsonl.gz"), dir.resolve("part-2.jsonl.zst"));

@@ -37,7 +37,7 @@ class PrepareBenchmarkTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
 
     PrepareBenchmark.run(CommandLine.parse(new String[] {"--input=" + input, "--tokenizer=r50k_base",
-        "--hf-tokenizer=" + tokenizer, "--seq-lens=" + SEQ_LEN, "--parts=throughput,padding", "--repeats=1",
+        "--hf-tokenizer=" + tokenizer, "--seq-lens=" + SEQ_LEN, "--parts=throughput,padding,files", "--split-files=5", "--repeats=1",
         "--cores=1", "--work-dir=" + work}, PrepareBenchmark.Options.class),
         new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()));
 
@@ -52,6 +52,9 @@ class PrepareBenchmarkTest {
     String padding = String.format("%6d %8.3f%% %8.3f%%", SEQ_LEN, 100 * paddingOf(input, "concat"),
         100 * paddingOf(input, "bestfit"));
     assertTrue(report.lines().anyMatch(padding::equals), padding + " in\n" + report);
+    // The same records dealt out to 5 files give the same tokens.
+    assertEquals(1, report.lines().filter(l -> l.matches("\\s+5 files\\s+[0-9.]+ s\\s+[0-9.]+x the time\\s+tokens agree")).count(),
+        report);
     try (var left = Files.list(work)) {
       assertEquals(0, left.count(), "prepared outputs are removed");
     }

@@ -242,6 +242,26 @@ class PrepareEndToEndTest {
   }
 
   @Test
+  void spreadingTheDocumentsOverManyFilesChangesNoRow() throws IOException {
+    Path spread = work.resolve("spread-corpus");
+    Corpora.writeJsonlSpread(spread, corpus, 70);  // more files than read groups: groups of several files
+    Path fromThree = work.resolve("from-three-files");
+    Path fromSeventy = work.resolve("from-seventy-files");
+    assertEquals(Main.OK, prepare(fromThree));
+    assertEquals(Main.OK, run("prepare", "--input=" + spread + "/*", "--output=" + fromSeventy, "--seq-len=" + SEQ_LEN));
+    PreparedOutput three = new PreparedOutput(fromThree);
+    PreparedOutput seventy = new PreparedOutput(fromSeventy);
+    assertEquals(70, seventy.manifest.path("inputs").size());
+    assertEquals(1, three.manifest.path("settings").path("pack_buckets").asInt());
+    assertEquals(1, seventy.manifest.path("settings").path("pack_buckets").asInt());
+    for (String split : List.of("train", "validation")) {
+      assertFalse(three.rows.get(split).isEmpty());
+      assertEquals(three.canonicalRows(split), seventy.canonicalRows(split), split);
+    }
+    assertEquals(three.manifest.path("domains"), seventy.manifest.path("domains"));
+  }
+
+  @Test
   void theManifestRecordsSettingsAndInputChecksums() throws IOException {
     Path out = work.resolve("manifest");
     assertEquals(Main.OK, prepare(out));

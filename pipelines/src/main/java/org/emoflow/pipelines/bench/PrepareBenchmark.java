@@ -26,11 +26,12 @@ import org.emoflow.transforms.prepare.TokenizerInfo;
 
 /**
  * {@code ./emoflow bench-prepare}: prepare's end-to-end throughput against tokenize-only throughput of
- * the same tokenizer on the same text, padding of concat vs bestfit packing, and Flink parallelism 2
- * vs 1. Every baseline is measured in the same run as the figure it is compared with.
+ * the same tokenizer on the same text, padding of concat vs bestfit packing, Flink parallelism 2 vs 1,
+ * and the same text in many small files vs the input's files. Every baseline is measured in the same
+ * run as the figure it is compared with.
  */
 public final class PrepareBenchmark implements Command<PrepareBenchmark.Options> {
-  static final List<String> PARTS = List.of("throughput", "padding", "flink");
+  static final List<String> PARTS = List.of("throughput", "padding", "flink", "files");
   /** Issue 2: prepare keeps at least this share of the tokenizer's own throughput. */
   static final double THROUGHPUT_TARGET = 0.8;
 
@@ -63,11 +64,18 @@ public final class PrepareBenchmark implements Command<PrepareBenchmark.Options>
 
     void setSeqLens(String value);
 
-    @Description("What to measure, separated by commas: throughput, padding, flink.")
-    @Default.String("throughput,padding,flink")
+    @Description("What to measure, separated by commas: throughput, padding, flink, files.")
+    @Default.String("throughput,padding,flink,files")
     String getParts();
 
     void setParts(String value);
+
+    @Description("Files part: the input's JSONL lines are dealt out to this many files, and prepare of those is"
+        + " compared with prepare of the input as it is.")
+    @Default.Integer(1000)
+    int getSplitFiles();
+
+    void setSplitFiles(int value);
 
     @Description("Cores of the DirectRunner runs and the tokenize-only baseline; per-core figures divide by"
         + " it. 0: all cores, and the DirectRunner keeps its default thread count.")
@@ -114,6 +122,9 @@ public final class PrepareBenchmark implements Command<PrepareBenchmark.Options>
     }
     if (options.getCores() < 0) {
       throw InvalidOptionException.of("cores", "must not be negative, got " + options.getCores());
+    }
+    if (options.getSplitFiles() < 1) {
+      throw InvalidOptionException.of("splitFiles", "must be at least 1, got " + options.getSplitFiles());
     }
   }
 
@@ -206,7 +217,7 @@ public final class PrepareBenchmark implements Command<PrepareBenchmark.Options>
       int seqLen = seqLens(options).get(0);
       // Inputs and tokenizers are checked before any work, as prepare itself would check them.
       PreparePipeline.Options probe = CommandArgs.parse(PREPARE,
-          prepareArgs(options.getTokenizer(), seqLen, "concat", work.resolve("probe"), direct()));
+          prepareArgs(input(), options.getTokenizer(), seqLen, "concat", work.resolve("probe"), direct()));
       FileSystems.setDefaultPipelineOptions(probe);
       List<String> files = Inputs.expand("input", probe.getInput());
       TokenizerInfo jtokkit = PreparePipeline.describeTokenizer("tokenizer", options.getTokenizer(), null);
@@ -221,6 +232,9 @@ public final class PrepareBenchmark implements Command<PrepareBenchmark.Options>
         }
         backends = List.of(jtokkit, hf);
       }
+      if (parts.contains("files") && files.stream().anyMatch(file -> file.endsWith(".parquet"))) {
+        throw InvalidOptionException.of("parts", "the files part splits JSONL inputs; --input has Parquet files");
+      }
       log.printf("bench-prepare: %d input files; %d cores; parts %s%n", files.size(), cores, parts);
       if (parts.contains("throughput")) {
         throughput(TokenizeOnly.load(files, probe), backends, seqLen);
@@ -230,6 +244,9 @@ public final class PrepareBenchmark implements Command<PrepareBenchmark.Options>
       }
       if (parts.contains("flink")) {
         flink(seqLen);
+      }
+      if (parts.contains("files")) {
+        manyFiles(files, seqLen);
       }
     }
 
@@ -241,7 +258,7 @@ public final class PrepareBenchmark implements Command<PrepareBenchmark.Options>
         Measured e2e = null;
         TokenizeOnly.Result alone = null;
         for (int i = 0; i < options.getRepeats(); i++) {
-          Measured run = prepare(spec, seqLen, "concat", direct());
+          Measured run = prepare(input(), spec, seqLen, "concat", direct());
           e2e = e2e == null || run.seconds() < e2e.seconds() ? run : e2e;
           // After prepare, so the tokenizer's code is at least as warm as it was in prepare.
           log.printf("bench-prepare: tokenize-only, %s, %d threads%n", spec, cores);
@@ -281,9 +298,33 @@ public final class PrepareBenchmark implements Command<PrepareBenchmark.Options>
       rows.forEach(out::println);
     }
 
+    /**
+     * The DirectRunner's GroupByKey copies what a key has buffered whenever another input bundle adds to
+     * it, and every input file is a bundle: this part shows whether prepare's cost grows with the number
+     * of files or only with the text.
+     */
+    private void manyFiles(List<String> files, int seqLen) throws IOException {
+      String split = SplitInput.write(files, work.resolve("split-input"), options.getSplitFiles());
+      Measured few = null;
+      Measured many = null;
+      for (int i = 0; i < options.getRepeats(); i++) {
+        Measured asGiven = prepare(input(), options.getTokenizer(), seqLen, "concat", direct());
+        few = few == null || asGiven.seconds() < few.seconds() ? asGiven : few;
+        Measured dealtOut = prepare(split, options.getTokenizer(), seqLen, "concat", direct());
+        many = many == null || dealtOut.seconds() < many.seconds() ? dealtOut : many;
+      }
+      out.printf("%n== many files: the same records in %,d and in %,d files (%s, DirectRunner, concat, L=%d;"
+          + " fastest of %d)%n", files.size(), options.getSplitFiles(), shortName(options.getTokenizer()), seqLen,
+          options.getRepeats());
+      out.printf("%,8d files %8.1f s%n", files.size(), few.seconds());
+      out.printf("%,8d files %8.1f s   %.2fx the time   tokens %s%n", options.getSplitFiles(), many.seconds(),
+          many.seconds() / few.seconds(),
+          few.tokens() == many.tokens() ? "agree" : String.format("%,d vs %,d", many.tokens(), few.tokens()));
+    }
+
     private void flink(int seqLen) throws IOException {
-      Measured one = prepare(options.getTokenizer(), seqLen, "concat", flinkRunner(1));
-      Measured two = prepare(options.getTokenizer(), seqLen, "concat", flinkRunner(2));
+      Measured one = prepare(input(), options.getTokenizer(), seqLen, "concat", flinkRunner(1));
+      Measured two = prepare(input(), options.getTokenizer(), seqLen, "concat", flinkRunner(2));
       out.printf("%n== Flink [local]: prepare wall time (%s, concat, L=%d)%n", shortName(options.getTokenizer()),
           seqLen);
       out.printf("parallelism 1 %8.1f s%n", one.seconds());
@@ -297,7 +338,7 @@ public final class PrepareBenchmark implements Command<PrepareBenchmark.Options>
       String key = key(tokenizer, seqLen, packing, runner);
       Measured earlier = prepared.get(key);
       if (earlier == null) {
-        earlier = prepare(tokenizer, seqLen, packing, runner);
+        earlier = prepare(input(), tokenizer, seqLen, packing, runner);
         prepared.put(key, earlier);
       }
       return earlier;
@@ -307,9 +348,10 @@ public final class PrepareBenchmark implements Command<PrepareBenchmark.Options>
       return tokenizer + " " + seqLen + " " + packing + " " + runner;
     }
 
-    private Measured prepare(String tokenizer, int seqLen, String packing, List<String> runner) throws IOException {
+    private Measured prepare(String input, String tokenizer, int seqLen, String packing, List<String> runner)
+        throws IOException {
       Path output = work.resolve("prepared");
-      List<String> args = prepareArgs(tokenizer, seqLen, packing, output, runner);
+      List<String> args = prepareArgs(input, tokenizer, seqLen, packing, output, runner);
       log.println("bench-prepare: " + CommandArgs.line(PREPARE, args));
       PreparePipeline.Options prepareOptions = CommandArgs.parse(PREPARE, args);
       long started = System.nanoTime();
@@ -324,8 +366,13 @@ public final class PrepareBenchmark implements Command<PrepareBenchmark.Options>
       return new Measured(seconds, manifest);
     }
 
-    private List<String> prepareArgs(String tokenizer, int seqLen, String packing, Path output, List<String> runner) {
-      String input = SharedCorpus.inputOr(options.getInput(), SharedCorpus.ALL);
+    /** The input as prepare's --input: the benchmark's --input, else the shared corpus. */
+    private String input() {
+      return SharedCorpus.inputOr(options.getInput(), SharedCorpus.ALL);
+    }
+
+    private List<String> prepareArgs(String input, String tokenizer, int seqLen, String packing, Path output,
+        List<String> runner) {
       List<String> args = new ArrayList<>(List.of("--input=" + input, "--output=" + output, "--tokenizer=" + tokenizer,
           "--seq-len=" + seqLen, "--packing=" + packing, "--overwrite=true"));
       args.addAll(runner);

@@ -4,12 +4,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import org.apache.beam.sdk.io.Compression;
-import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.ResourceId;
 import org.emoflow.model.io.ChannelInputFile;
 import org.emoflow.schemas.InputFile;
 
@@ -31,11 +34,12 @@ public final class DocumentFiles {
   }
 
   /** Sends every record of the file to the sink; returns the file's name, size and SHA-256. */
-  public InputFile read(FileIO.ReadableFile file, RecordSink sink) throws IOException {
-    String name = file.getMetadata().resourceId().toString();
-    try (DigestInputStream raw = new DigestInputStream(Channels.newInputStream(file.open()), sha256())) {
+  public InputFile read(MatchResult.Metadata file, RecordSink sink) throws IOException {
+    ResourceId resource = file.resourceId();
+    String name = resource.toString();
+    try (DigestInputStream raw = new DigestInputStream(Channels.newInputStream(FileSystems.open(resource)), sha256())) {
       if (isParquet(name)) {
-        parquet.read(new ChannelInputFile(file::openSeekable, name), name, sink);
+        parquet.read(new ChannelInputFile(() -> (SeekableByteChannel) FileSystems.open(resource), name), name, sink);
       } else {
         InputStream text = Channels.newInputStream(
             Compression.detect(name).readDecompressed(Channels.newChannel(raw)));
@@ -44,7 +48,7 @@ public final class DocumentFiles {
       // The checksum covers the whole file, also where decompression stopped early.
       raw.transferTo(OutputStream.nullOutputStream());
       String checksum = HexFormat.of().formatHex(raw.getMessageDigest().digest());
-      return new InputFile(name, file.getMetadata().sizeBytes(), checksum);
+      return new InputFile(name, file.sizeBytes(), checksum);
     }
   }
 

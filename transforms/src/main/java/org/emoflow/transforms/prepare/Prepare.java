@@ -48,9 +48,7 @@ public final class Prepare extends PTransform<PBegin, PCollection<String>> {
   @Override
   public PCollection<String> expand(PBegin begin) {
     long started = System.currentTimeMillis();
-    PCollectionTuple read = begin
-        .apply("InputFiles", Create.of(files))
-        .apply("ReadAndTokenize", new ReadAndTokenize(settings, output));
+    PCollectionTuple read = begin.apply("ReadAndTokenize", new ReadAndTokenize(files, settings, output));
     PCollectionTuple packed = read.apply("Pack", new PackSequences(settings, tokenizer.padId(), output));
     WriteFilesResult<Void> rejected = read.get(ReadAndTokenize.REJECTED)
         .apply("WriteRejected", ParquetWrite.of(RejectedDocument.class, output + "/rejected").withNumShards(1));

@@ -3,20 +3,23 @@ package org.emoflow.transforms.prepare;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
-import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.KV;
-import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
@@ -29,16 +32,16 @@ import org.emoflow.transforms.io.FieldNames;
 import org.emoflow.transforms.io.RejectReason;
 
 /**
- * Input files (paths) to tokenized documents ending with EOS, spilled by packing bucket ({@link
- * TokenSpill}); also each document's split facts, dead letters (unreadable records and documents the
- * tokenizer fails on), counts, and each file's size and checksum.
+ * Input files to tokenized documents ending with EOS, spilled by packing bucket ({@link TokenSpill});
+ * also each document's split facts, dead letters (unreadable records and documents the tokenizer fails
+ * on), counts, and each file's size and checksum. Files are read in groups ({@link InputGroups}).
  *
  * <p>Each document is tokenized as soon as it is read, in the same DoFn: text never becomes an element
  * of its own. Handing every document to a separate tokenizing step made the runner buffer a file's
  * texts and commit them as one bundle, so tokenizing could only start once a whole file was read, and
  * it cost a DirectRunner hand-off per document.
  */
-public final class ReadAndTokenize extends PTransform<PCollection<String>, PCollectionTuple> {
+public final class ReadAndTokenize extends PTransform<PBegin, PCollectionTuple> {
   public static final TupleTag<KV<Integer, TokenSpill.Segment>> SPILLED = new TupleTag<>("spilled") {};
   public static final TupleTag<KV<String, DomainHoldout.Candidate>> SPLIT_FACTS = new TupleTag<>("split-facts") {};
   public static final TupleTag<RejectedDocument> REJECTED = new TupleTag<>("rejected") {};
@@ -47,17 +50,22 @@ public final class ReadAndTokenize extends PTransform<PCollection<String>, PColl
   /** Tokens a worker holds before spilling them: bounds its memory, whatever the size of one input file. */
   private static final long SPILL_BUFFER_BYTES = 64L << 20;
 
+  private final List<String> files;
   private final PrepareSettings settings;
   private final String output;
 
-  public ReadAndTokenize(PrepareSettings settings, String output) {
+  public ReadAndTokenize(List<String> files, PrepareSettings settings, String output) {
+    this.files = List.copyOf(files);
     this.settings = settings;
     this.output = output;
   }
 
   @Override
-  public PCollectionTuple expand(PCollection<String> files) {
-    PCollectionTuple read = ReadDocuments.openFiles(files)
+  public PCollectionTuple expand(PBegin begin) {
+    PCollectionTuple read = begin
+        .apply("InputGroups", Create.of(InputGroups.of(files))
+            .withCoder(KvCoder.of(VarIntCoder.of(), StringUtf8Coder.of())))
+        .apply("GroupInputs", GroupByKey.create())
         .apply("ReadAndTokenize", ParDo.of(new ReadAndTokenizeFn(settings, output))
             .withOutputTags(SPILLED, TupleTagList.of(SPLIT_FACTS).and(REJECTED).and(INPUT_FILES).and(Tallies.TAG)));
     read.get(SPILLED).setCoder(KvCoder.of(VarIntCoder.of(), new TokenSpill.SegmentCoder()));
@@ -68,7 +76,7 @@ public final class ReadAndTokenize extends PTransform<PCollection<String>, PColl
     return read;
   }
 
-  static final class ReadAndTokenizeFn extends DoFn<FileIO.ReadableFile, KV<Integer, TokenSpill.Segment>> {
+  static final class ReadAndTokenizeFn extends DoFn<KV<Integer, Iterable<String>>, KV<Integer, TokenSpill.Segment>> {
     private final PrepareSettings settings;
     private final String output;
     private final Counter tokens = Metrics.counter("prepare", "tokens");
@@ -88,7 +96,7 @@ public final class ReadAndTokenize extends PTransform<PCollection<String>, PColl
     }
 
     @ProcessElement
-    public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out) throws IOException {
+    public void process(@Element KV<Integer, Iterable<String>> group, MultiOutputReceiver out) throws IOException {
       Tallies tallies = new Tallies();
       TokenSpill.Writer spill = new TokenSpill.Writer(output, settings.packBuckets(), SPILL_BUFFER_BYTES);
       FileOutputs sink = new FileOutputs(out, REJECTED, tallies) {
@@ -106,7 +114,9 @@ public final class ReadAndTokenize extends PTransform<PCollection<String>, PColl
           }
         }
       };
-      out.get(INPUT_FILES).output(reader.read(file, sink));
+      for (String file : group.getValue()) {
+        out.get(INPUT_FILES).output(reader.read(FileSystems.matchSingleFileSpec(file), sink));
+      }
       spill.flush().forEach(out.get(SPILLED)::output);
       tallies.emit(out);
     }

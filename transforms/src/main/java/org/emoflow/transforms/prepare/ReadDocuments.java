@@ -36,20 +36,15 @@ public final class ReadDocuments extends PTransform<PCollection<String>, PCollec
 
   @Override
   public PCollectionTuple expand(PCollection<String> files) {
-    PCollectionTuple read = openFiles(files)
+    PCollectionTuple read = files
+        .apply("Match", FileIO.matchAll())
+        .apply("Open", FileIO.readMatches().withCompression(Compression.UNCOMPRESSED))
         .apply("Parse", ParDo.of(new ParseFileFn(fields, maxRecordBytes))
             .withOutputTags(DOCUMENTS, TupleTagList.of(REJECTED).and(INPUT_FILES).and(Tallies.TAG)));
     read.get(DOCUMENTS).setCoder(new Document.Coder());
     read.get(REJECTED).setCoder(AvroCoder.specific(RejectedDocument.class));
     read.get(INPUT_FILES).setCoder(AvroCoder.specific(InputFile.class));
     return read;
-  }
-
-  /** Matches the paths and opens each file for a whole-file reader (no decompression by FileIO). */
-  static PCollection<FileIO.ReadableFile> openFiles(PCollection<String> files) {
-    return files
-        .apply("Match", FileIO.matchAll())
-        .apply("Open", FileIO.readMatches().withCompression(Compression.UNCOMPRESSED));
   }
 
   static final class ParseFileFn extends DoFn<FileIO.ReadableFile, Document> {
@@ -76,7 +71,7 @@ public final class ReadDocuments extends PTransform<PCollection<String>, PCollec
           out.get(DOCUMENTS).output(document);
         }
       };
-      out.get(INPUT_FILES).output(reader.read(file, sink));
+      out.get(INPUT_FILES).output(reader.read(file.getMetadata(), sink));
       tallies.emit(out);
     }
   }
