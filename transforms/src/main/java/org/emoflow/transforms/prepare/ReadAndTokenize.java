@@ -13,9 +13,7 @@ import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.KV;
@@ -62,10 +60,7 @@ public final class ReadAndTokenize extends PTransform<PBegin, PCollectionTuple> 
 
   @Override
   public PCollectionTuple expand(PBegin begin) {
-    PCollectionTuple read = begin
-        .apply("InputGroups", Create.of(InputGroups.of(files))
-            .withCoder(KvCoder.of(VarIntCoder.of(), StringUtf8Coder.of())))
-        .apply("GroupInputs", GroupByKey.create())
+    PCollectionTuple read = InputGroups.read(begin, files)
         .apply("ReadAndTokenize", ParDo.of(new ReadAndTokenizeFn(settings, output))
             .withOutputTags(SPILLED, TupleTagList.of(SPLIT_FACTS).and(REJECTED).and(INPUT_FILES).and(Tallies.TAG)));
     read.get(SPILLED).setCoder(KvCoder.of(VarIntCoder.of(), new TokenSpill.SegmentCoder()));

@@ -1,13 +1,14 @@
 package org.emoflow.transforms.prepare;
 
 import java.io.IOException;
+import java.util.List;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
-import org.apache.beam.sdk.io.Compression;
-import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
@@ -17,29 +18,29 @@ import org.emoflow.transforms.io.DocumentFiles;
 import org.emoflow.transforms.io.FieldNames;
 
 /**
- * Input files (paths) to documents, dead letters, counts and each file's size and checksum. JSONL may
- * be plain, .gz or .zst (by extension); .parquet files are read as Parquet. Files are read in parallel;
- * the checksum covers the raw bytes, compressed or not.
+ * Input files to documents, dead letters, counts and each file's size and checksum. JSONL may be plain,
+ * .gz or .zst (by extension); .parquet files are read as Parquet. Files are read in parallel, in groups
+ * ({@link InputGroups}); the checksum covers the raw bytes, compressed or not.
  */
-public final class ReadDocuments extends PTransform<PCollection<String>, PCollectionTuple> {
+public final class ReadDocuments extends PTransform<PBegin, PCollectionTuple> {
   public static final TupleTag<Document> DOCUMENTS = new TupleTag<>("documents") {};
   public static final TupleTag<RejectedDocument> REJECTED = new TupleTag<>("rejected") {};
   public static final TupleTag<InputFile> INPUT_FILES = new TupleTag<>("input-files") {};
 
+  private final List<String> files;
   private final FieldNames fields;
   private final long maxRecordBytes;
 
-  public ReadDocuments(FieldNames fields, long maxRecordBytes) {
+  public ReadDocuments(List<String> files, FieldNames fields, long maxRecordBytes) {
+    this.files = List.copyOf(files);
     this.fields = fields;
     this.maxRecordBytes = maxRecordBytes;
   }
 
   @Override
-  public PCollectionTuple expand(PCollection<String> files) {
-    PCollectionTuple read = files
-        .apply("Match", FileIO.matchAll())
-        .apply("Open", FileIO.readMatches().withCompression(Compression.UNCOMPRESSED))
-        .apply("Parse", ParDo.of(new ParseFileFn(fields, maxRecordBytes))
+  public PCollectionTuple expand(PBegin begin) {
+    PCollectionTuple read = InputGroups.read(begin, files)
+        .apply("Parse", ParDo.of(new ParseFilesFn(fields, maxRecordBytes))
             .withOutputTags(DOCUMENTS, TupleTagList.of(REJECTED).and(INPUT_FILES).and(Tallies.TAG)));
     read.get(DOCUMENTS).setCoder(new Document.Coder());
     read.get(REJECTED).setCoder(AvroCoder.specific(RejectedDocument.class));
@@ -47,12 +48,12 @@ public final class ReadDocuments extends PTransform<PCollection<String>, PCollec
     return read;
   }
 
-  static final class ParseFileFn extends DoFn<FileIO.ReadableFile, Document> {
+  static final class ParseFilesFn extends DoFn<KV<Integer, Iterable<String>>, Document> {
     private final FieldNames fields;
     private final long maxRecordBytes;
     private transient DocumentFiles reader;
 
-    ParseFileFn(FieldNames fields, long maxRecordBytes) {
+    ParseFilesFn(FieldNames fields, long maxRecordBytes) {
       this.fields = fields;
       this.maxRecordBytes = maxRecordBytes;
     }
@@ -63,7 +64,7 @@ public final class ReadDocuments extends PTransform<PCollection<String>, PCollec
     }
 
     @ProcessElement
-    public void process(@Element FileIO.ReadableFile file, MultiOutputReceiver out) throws IOException {
+    public void process(@Element KV<Integer, Iterable<String>> group, MultiOutputReceiver out) throws IOException {
       Tallies tallies = new Tallies();
       FileOutputs sink = new FileOutputs(out, REJECTED, tallies) {
         @Override
@@ -71,7 +72,9 @@ public final class ReadDocuments extends PTransform<PCollection<String>, PCollec
           out.get(DOCUMENTS).output(document);
         }
       };
-      out.get(INPUT_FILES).output(reader.read(file.getMetadata(), sink));
+      for (String file : group.getValue()) {
+        out.get(INPUT_FILES).output(reader.read(FileSystems.matchSingleFileSpec(file), sink));
+      }
       tallies.emit(out);
     }
   }

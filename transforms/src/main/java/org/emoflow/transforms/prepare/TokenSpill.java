@@ -1,7 +1,8 @@
 package org.emoflow.transforms.prepare;
 
-import java.io.ByteArrayInputStream;
+import com.google.common.io.CountingOutputStream;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -82,15 +83,15 @@ final class TokenSpill {
       ResourceId file = directory.resolve(UUID.randomUUID() + ".spill", StandardResolveOptions.RESOLVE_FILE);
       List<KV<Integer, Segment>> segments = new ArrayList<>();
       TokenizedDocument.Coder coder = new TokenizedDocument.Coder();
-      try (CountingStream out = new CountingStream(Channels.newOutputStream(
-          FileSystems.create(file, "application/octet-stream")))) {
+      try (CountingOutputStream out = new CountingOutputStream(new BufferedOutputStream(
+          Channels.newOutputStream(FileSystems.create(file, "application/octet-stream")), 1 << 16))) {
         for (Map.Entry<Integer, List<TokenizedDocument>> bucket : buffered.entrySet()) {
-          long start = out.count;
+          long start = out.getCount();
           for (TokenizedDocument doc : bucket.getValue()) {
             coder.encode(doc, out);
           }
           segments.add(KV.of(bucket.getKey(),
-              new Segment(file.toString(), start, out.count - start, bucket.getValue().size())));
+              new Segment(file.toString(), start, out.getCount() - start, bucket.getValue().size())));
         }
       }
       buffered.clear();
@@ -160,32 +161,5 @@ final class TokenSpill {
 
     @Override
     public void verifyDeterministic() {}
-  }
-
-  /** Counts bytes written, for the segments' offsets. */
-  private static final class CountingStream extends OutputStream {
-    private final OutputStream out;
-    private long count;
-
-    CountingStream(OutputStream raw) {
-      this.out = new BufferedOutputStream(raw, 1 << 16);
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      out.write(b);
-      count++;
-    }
-
-    @Override
-    public void write(byte[] bytes, int offset, int length) throws IOException {
-      out.write(bytes, offset, length);
-      count += length;
-    }
-
-    @Override
-    public void close() throws IOException {
-      out.close();
-    }
   }
 }

@@ -4,7 +4,6 @@ import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
-import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -40,9 +39,7 @@ public final class TrainTokenizer extends PTransform<PBegin, PDone> {
   @Override
   public PDone expand(PBegin begin) {
     KvCoder<String, Long> tallyCoder = KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of());
-    PCollectionTuple read = begin
-        .apply("InputFiles", Create.of(files))
-        .apply("Read", new ReadDocuments(settings.fields(), settings.maxDocumentBytes()));
+    PCollectionTuple read = begin.apply("Read", new ReadDocuments(files, settings.fields(), settings.maxDocumentBytes()));
     PCollectionTuple words = read.get(ReadDocuments.DOCUMENTS)
         .apply("Words", new TrainingWords(settings.minFrequency(), settings.maxWords()));
     PCollection<KV<String, Long>> trained = words.get(TrainingWords.RANKED)
