@@ -262,6 +262,21 @@ class PrepareEndToEndTest {
   }
 
   @Test
+  void whatAFailedRunLeftBehindIsClearedByTheNext() throws IOException {
+    Path out = work.resolve("after-a-failure");
+    Path spilled = out.resolve("_spill/left-by-a-failed-run.spill");
+    Path stalePart = out.resolve("sequences/split=train/part-99999-000.parquet");
+    Files.createDirectories(spilled.getParent());
+    Files.createDirectories(stalePart.getParent());
+    Files.writeString(spilled, "tokens of a run that never finished");
+    Files.writeString(stalePart, "not parquet");
+    assertEquals(Main.OK, prepare(out));
+    assertFalse(Files.exists(out.resolve("_spill")), "spilled tokens are gone");
+    assertFalse(Files.exists(stalePart), "a part of the failed run is gone");
+    new PreparedOutput(out).assertReconciles();
+  }
+
+  @Test
   void theManifestRecordsSettingsAndInputChecksums() throws IOException {
     Path out = work.resolve("manifest");
     assertEquals(Main.OK, prepare(out));
