@@ -1,9 +1,6 @@
 package org.emoflow.pipelines.bench;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -12,15 +9,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.beam.sdk.io.Compression;
-import org.apache.beam.sdk.io.FileSystems;
-import org.emoflow.model.io.ChannelInputFile;
 import org.emoflow.model.tokenizer.TextTokenizer;
 import org.emoflow.model.tokenizer.Tokenizers;
 import org.emoflow.pipelines.cli.DocumentInputOptions;
+import org.emoflow.transforms.io.DocumentFiles;
 import org.emoflow.transforms.io.FieldNames;
-import org.emoflow.transforms.io.JsonlDocuments;
-import org.emoflow.transforms.io.ParquetDocuments;
 import org.emoflow.transforms.io.RecordSink;
 import org.emoflow.transforms.io.RejectReason;
 import org.emoflow.transforms.prepare.Document;
@@ -42,9 +35,9 @@ final class TokenizeOnly {
   private TokenizeOnly() {}
 
   static Corpus load(List<String> files, DocumentInputOptions options) throws IOException {
-    FieldNames fields = new FieldNames(options.getTextField(), options.getIdField(), options.getDomainField());
-    JsonlDocuments jsonl = new JsonlDocuments(fields, options.getMaxDocumentBytes());
-    ParquetDocuments parquet = new ParquetDocuments(fields, options.getMaxDocumentBytes());
+    DocumentFiles reader = new DocumentFiles(
+        new FieldNames(options.getTextField(), options.getIdField(), options.getDomainField()),
+        options.getMaxDocumentBytes());
     List<String> texts = new ArrayList<>();
     RecordSink sink = new RecordSink() {
       @Override
@@ -60,16 +53,7 @@ final class TokenizeOnly {
       public void blankLine() {}
     };
     for (String file : files) {
-      if (file.endsWith(".parquet")) {
-        var opener = (ChannelInputFile.Opener) () ->
-            (SeekableByteChannel) FileSystems.open(FileSystems.matchNewResource(file, false));
-        parquet.read(new ChannelInputFile(opener, file), file, sink);
-      } else {
-        try (InputStream in = Channels.newInputStream(Compression.detect(file)
-            .readDecompressed(FileSystems.open(FileSystems.matchNewResource(file, false))))) {
-          jsonl.read(in, file, sink);
-        }
-      }
+      reader.read(file, sink);
     }
     // Longest first, so that no thread is left with one big document at the end.
     texts.sort(Comparator.comparingInt(String::length).reversed());

@@ -34,7 +34,8 @@ public final class DocumentFiles {
   }
 
   /** Sends every record of the file to the sink; returns the file's name, size and SHA-256. */
-  public InputFile read(MatchResult.Metadata file, RecordSink sink) throws IOException {
+  public InputFile read(String path, RecordSink sink) throws IOException {
+    MatchResult.Metadata file = FileSystems.matchSingleFileSpec(path);
     ResourceId resource = file.resourceId();
     String name = resource.toString();
     try (DigestInputStream raw = new DigestInputStream(Channels.newInputStream(FileSystems.open(resource)), sha256())) {

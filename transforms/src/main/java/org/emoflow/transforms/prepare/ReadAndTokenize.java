@@ -10,7 +10,6 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
-import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -99,21 +98,26 @@ public final class ReadAndTokenize extends PTransform<PBegin, PCollectionTuple> 
         void use(Document document) {
           TokenizedDocument tokenized = tokenize(document, this);
           if (tokenized != null) {
-            out.get(SPLIT_FACTS).output(KV.of(tokenized.domain(), new DomainHoldout.Candidate(tokenized.hash(),
-                tokenized.location(), SplitHash.isValidation(tokenized.hash(), settings.validationFraction()))));
-            try {
-              spill.add(tokenized).forEach(out.get(SPILLED)::output);
-            } catch (IOException e) {
-              throw new UncheckedIOException(e);
-            }
+            keep(tokenized, spill, out);
           }
         }
       };
       for (String file : group.getValue()) {
-        out.get(INPUT_FILES).output(reader.read(FileSystems.matchSingleFileSpec(file), sink));
+        out.get(INPUT_FILES).output(reader.read(file, sink));
       }
       spill.flush().forEach(out.get(SPILLED)::output);
       tallies.emit(out);
+    }
+
+    /** Its split facts go out now; its tokens to the spill, whose segments go out as it flushes. */
+    private void keep(TokenizedDocument doc, TokenSpill.Writer spill, MultiOutputReceiver out) {
+      boolean validation = SplitHash.isValidation(doc.hash(), settings.validationFraction());
+      out.get(SPLIT_FACTS).output(KV.of(doc.domain(), new DomainHoldout.Candidate(doc.hash(), doc.location(), validation)));
+      try {
+        spill.add(doc).forEach(out.get(SPILLED)::output);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
 
     /** The document's tokens ending with EOS, or null (and a dead letter) where the tokenizer fails. */

@@ -3,7 +3,6 @@ package org.emoflow.transforms.prepare;
 import java.io.IOException;
 import java.util.List;
 import org.apache.beam.sdk.extensions.avro.coders.AvroCoder;
-import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -73,7 +72,7 @@ public final class ReadDocuments extends PTransform<PBegin, PCollectionTuple> {
         }
       };
       for (String file : group.getValue()) {
-        out.get(INPUT_FILES).output(reader.read(FileSystems.matchSingleFileSpec(file), sink));
+        out.get(INPUT_FILES).output(reader.read(file, sink));
       }
       tallies.emit(out);
     }
