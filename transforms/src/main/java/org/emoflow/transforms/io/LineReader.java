@@ -7,9 +7,12 @@ import java.util.Arrays;
 /**
  * Splits a byte stream into lines without decoding, so invalid UTF-8 can be reported per line, and
  * never holds more than {@code maxLineBytes} of one line: a longer line is scanned to its end and
- * flagged, not buffered.
+ * flagged, not buffered. A UTF-8 byte order mark opening the stream is skipped: it is an encoding
+ * signature, not part of the first line.
  */
 final class LineReader {
+  private static final byte[] BYTE_ORDER_MARK = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+
   private final InputStream in;
   private final long maxLineBytes;
   private final byte[] buffer = new byte[1 << 16];
@@ -20,6 +23,7 @@ final class LineReader {
   private long lineBytes;
   private boolean tooLong;
   private long number;
+  private boolean started;
 
   LineReader(InputStream in, long maxLineBytes) {
     this.in = in;
@@ -28,6 +32,10 @@ final class LineReader {
 
   /** Advances to the next line; false at the end of the stream. */
   boolean next() throws IOException {
+    if (!started) {
+      started = true;
+      skipByteOrderMark();
+    }
     length = 0;
     lineBytes = 0;
     tooLong = false;
@@ -58,6 +66,20 @@ final class LineReader {
     }
     number++;
     return true;
+  }
+
+  private void skipByteOrderMark() throws IOException {
+    // A decompressing stream may return fewer bytes than asked for: gather enough to compare.
+    while (limit < BYTE_ORDER_MARK.length) {
+      int read = in.read(buffer, limit, buffer.length - limit);
+      if (read <= 0) {
+        return;
+      }
+      limit += read;
+    }
+    if (Arrays.equals(buffer, 0, BYTE_ORDER_MARK.length, BYTE_ORDER_MARK, 0, BYTE_ORDER_MARK.length)) {
+      position = BYTE_ORDER_MARK.length;
+    }
   }
 
   private int indexOfNewline() {

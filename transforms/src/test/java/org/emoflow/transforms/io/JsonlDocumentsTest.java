@@ -126,6 +126,48 @@ class JsonlDocumentsTest {
     assertTrue(sink.rejections.isEmpty());
   }
 
+  @Test
+  void aByteOrderMarkAtTheStartOfTheFileIsSkippedAndLinesKeepTheirNumbers() {
+    byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+    byte[] lines = "{\"id\": \"a\", \"text\": \"first\"}\n{\"id\": \"b\", \"text\": \"second\"}\n"
+        .getBytes(StandardCharsets.UTF_8);
+    CollectingSink sink = read(concat(bom, lines), 1 << 20);
+    assertEquals(List.of("a", "b"), sink.documents.stream().map(Document::id).toList());
+    assertEquals(List.of(1L, 2L), sink.documents.stream().map(Document::line).toList());
+    assertEquals("first", sink.documents.get(0).text());
+    assertTrue(sink.rejections.isEmpty(), sink.rejections.toString());
+
+    // Only the file's first bytes: a BOM opening a later line is part of that line, which is not JSON.
+    CollectingSink later = read(concat(lines, bom, lines), 1 << 20);
+    assertEquals(List.of("a", "b", "b"), later.documents.stream().map(Document::id).toList());
+    assertEquals(List.of(RejectReason.MALFORMED_JSON),
+        later.rejections.stream().map(CollectingSink.Rejection::reason).toList());
+    assertEquals(3L, later.rejections.get(0).line());
+
+    // A file that is a BOM alone, or a BOM and a blank line, holds no record.
+    CollectingSink alone = read(bom, 1 << 20);
+    assertTrue(alone.documents.isEmpty() && alone.rejections.isEmpty() && alone.blankLines == 0);
+    CollectingSink blank = read(concat(bom, "\n".getBytes(StandardCharsets.UTF_8)), 1 << 20);
+    assertTrue(blank.documents.isEmpty() && blank.rejections.isEmpty());
+    assertEquals(1, blank.blankLines);
+  }
+
+  @Test
+  void aByteOrderMarkArrivingOneByteAtATimeIsStillSkipped() {
+    byte[] bytes = concat(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF},
+        "{\"id\": \"a\", \"text\": \"x\"}".getBytes(StandardCharsets.UTF_8));
+    CollectingSink sink = new CollectingSink();
+    // A decompressing stream may hand out fewer bytes than asked for.
+    new JsonlDocuments(FIELDS, 1 << 20).read(new ByteArrayInputStream(bytes) {
+      @Override
+      public synchronized int read(byte[] b, int off, int len) {
+        return super.read(b, off, Math.min(len, 1));
+      }
+    }, "f.jsonl", sink);
+    assertEquals(List.of("a"), sink.documents.stream().map(Document::id).toList());
+    assertTrue(sink.rejections.isEmpty(), sink.rejections.toString());
+  }
+
   interface Compressor {
     OutputStream wrap(OutputStream out) throws IOException;
   }
