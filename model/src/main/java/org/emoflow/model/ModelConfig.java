@@ -39,15 +39,19 @@ public record ModelConfig(
     require((dModel / heads) % 2 == 0, "head dimension must be even for rotary embeddings");
     require(expertHidden > 0 && seqLen > 0, "expert_hidden and seq_len must be positive");
     if (router.isMoe()) {
-      require(experts >= 2, "experts must count one shared and at least one routed expert, got " + experts);
-      require(topK >= 1 && topK < experts,
-          "top_k (" + topK + ") must be at least 1 and below experts (" + experts + ", the shared one included)");
+      requireSetting(experts >= 2, "experts", experts, "must count one shared and at least one routed expert");
+      requireSetting(topK >= 1 && topK < experts, "top_k", topK,
+          "must be at least 1 and below experts (" + experts + ", the shared one included)");
     }
     if (router == RouterKind.EMO) {
-      require(poolMin >= topK, "pool_min (" + poolMin + ") must be at least top_k (" + topK + ")");
-      require(poolMax >= poolMin, "pool_max (" + poolMax + ") must be at least pool_min (" + poolMin + ")");
-      require(evalPool == 0 || evalPool >= topK,
-          "eval_pool (" + evalPool + ") must be 0 (no pool) or at least top_k (" + topK + ")");
+      int routed = experts - 1;
+      requireSetting(poolMin >= topK, "pool_min", poolMin, "must be at least top_k (" + topK + ")");
+      requireSetting(poolMax >= poolMin, "pool_max", poolMax, "must be at least pool_min (" + poolMin + ")");
+      // A pool is drawn from the routed experts; a larger M would silently mean "no pool".
+      requireSetting(poolMax <= routed, "pool_max", poolMax,
+          "must be at most the routed experts (" + routed + ": experts " + experts + " less the shared one)");
+      requireSetting(evalPool == 0 || (evalPool >= topK && evalPool <= routed), "eval_pool", evalPool,
+          "must be 0 (no pool) or from top_k (" + topK + ") to the routed experts (" + routed + ")");
     }
     require(lbWeight >= 0 && zLossWeight >= 0, "loss weights must be non-negative");
     require(normEps > 0 && initStd > 0 && ropeTheta > 0, "norm_eps, init_std and rope_theta must be positive");
@@ -56,6 +60,38 @@ public record ModelConfig(
   private static void require(boolean condition, String message) {
     if (!condition) {
       throw new IllegalArgumentException(message);
+    }
+  }
+
+  private static void requireSetting(boolean condition, String key, int value, String problem) {
+    if (!condition) {
+      throw new InvalidSettingException(key, value, problem);
+    }
+  }
+
+  /** One setting out of range, named by its config.json key so that a command can name its own option. */
+  public static final class InvalidSettingException extends IllegalArgumentException {
+    private final String key;
+    private final int value;
+    private final String problem;
+
+    InvalidSettingException(String key, int value, String problem) {
+      super(key + " (" + value + ") " + problem);
+      this.key = key;
+      this.value = value;
+      this.problem = problem;
+    }
+
+    public String key() {
+      return key;
+    }
+
+    public int value() {
+      return value;
+    }
+
+    public String problem() {
+      return problem;
     }
   }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
+import java.util.List;
 import org.emoflow.model.nn.LanguageModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,6 +26,24 @@ class ModelConfigTest {
   void thePoolMustHoldAtLeastTopKExperts() {
     IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> TINY.withPool(1, 7));
     assertEquals("pool_min (1) must be at least top_k (2)", refused.getMessage());
+  }
+
+  @Test
+  void poolsMustFitInTheRoutedExperts() {
+    IllegalArgumentException poolMax = assertThrows(IllegalArgumentException.class, () -> TINY.withPool(3, 1000));
+    assertEquals("pool_max (1000) must be at most the routed experts (7: experts 8 less the shared one)",
+        poolMax.getMessage());
+    IllegalArgumentException evalPool = assertThrows(IllegalArgumentException.class, () -> TINY.withEvalPool(8));
+    assertEquals("eval_pool (8) must be 0 (no pool) or from top_k (2) to the routed experts (7)", evalPool.getMessage());
+    assertEquals(7, TINY.withPool(7, 7).withEvalPool(7).poolMax(), "a pool of every routed expert is allowed");
+  }
+
+  @Test
+  void aPrunedConfigClampsItsPoolsToTheExpertsItKeeps() {
+    ModelConfig pruned = TINY.withPool(3, 7).withEvalPool(6).withExperts(4);
+    assertEquals(List.of(3, 3, 3), List.of(pruned.poolMin(), pruned.poolMax(), pruned.evalPool()));
+    ModelConfig noPool = TINY.withEvalPool(0).withExperts(5);
+    assertEquals(List.of(3, 4, 0), List.of(noPool.poolMin(), noPool.poolMax(), noPool.evalPool()));
   }
 
   @Test

@@ -118,12 +118,12 @@ public final class TrainCommand implements Command<TrainCommand.Options> {
 
     void setPoolMin(Integer value);
 
-    @Description("EMO: largest pool size drawn while training (default: the preset's, all routed experts).")
+    @Description("EMO: largest pool size drawn while training, at most the routed experts (default: the preset's, all routed experts).")
     Integer getPoolMax();
 
     void setPoolMax(Integer value);
 
-    @Description("EMO: pool size at evaluation, 0 for no pool (default: the preset's).")
+    @Description("EMO: pool size at evaluation, 0 for no pool, else top-k to the routed experts (default: the preset's, at most the routed experts).")
     Integer getEvalPool();
 
     void setEvalPool(Integer value);
@@ -251,12 +251,14 @@ public final class TrainCommand implements Command<TrainCommand.Options> {
       boolean sameShape = experts == preset.experts() && topK == preset.topK();
       int poolMin = orElse(options.getPoolMin(), sameShape ? preset.poolMin() : Math.min(topK + 1, routed));
       int poolMax = orElse(options.getPoolMax(), sameShape ? preset.poolMax() : routed);
-      int evalPool = orElse(options.getEvalPool(), preset.evalPool());
+      int evalPool = orElse(options.getEvalPool(), sameShape ? preset.evalPool() : Math.min(preset.evalPool(), routed));
       return new ModelConfig(preset.vocabSize(), preset.dModel(), preset.layers(), preset.heads(), experts, topK,
           preset.expertHidden(), preset.seqLen(), router, poolMin, poolMax, evalPool,
           options.getLbWeight() == null ? preset.lbWeight() : options.getLbWeight(),
           options.getZLossWeight() == null ? preset.zLossWeight() : options.getZLossWeight(),
           preset.ropeTheta(), options.getIntraDocumentMask(), preset.normEps(), preset.initStd());
+    } catch (ModelConfig.InvalidSettingException e) {
+      throw new InvalidOptionException("--" + e.key().replace('_', '-') + "=" + e.value() + ": " + e.problem());
     } catch (IllegalArgumentException e) {
       throw new InvalidOptionException("invalid model settings: " + e.getMessage());
     }
