@@ -76,6 +76,7 @@ public final class Trainer {
   private final PreparedDataset data;
   private final Path output;
   private final Listener listener;
+  private Optional<Path> resumePoint;
 
   public Trainer(ModelConfig modelConfig, TrainConfig config, PreparedDataset data, Path output, Listener listener) {
     this.modelConfig = modelConfig;
@@ -86,6 +87,7 @@ public final class Trainer {
   }
 
   public Summary run() throws IOException {
+    Optional<Path> latest = resumePoint();
     Files.createDirectories(output);
     Checkpoints checkpoints = new Checkpoints(output.resolve("checkpoints"));
     String dataSha = Checkpoints.sha256(data.root().resolve("manifest.json"));
@@ -94,7 +96,6 @@ public final class Trainer {
       AdamW optimizer = new AdamW(model.parameters(), config);
       TrainerState state = new TrainerState(0, 0, SequenceStream.Position.START, 0, config,
           data.root().toAbsolutePath().toString(), dataSha);
-      Optional<Path> latest = checkpoints.latestValid(listener::log);
       if (latest.isPresent()) {
         state = resume(latest.get(), model, optimizer, dataSha);
       }
@@ -144,16 +145,36 @@ public final class Trainer {
     }
   }
 
+  /**
+   * The newest valid checkpoint in the output, which {@link #run} resumes from, or empty to start from
+   * scratch. Call it before {@code run} to refuse changed settings before any work; found once.
+   *
+   * @throws ChangedSettingsException if that checkpoint was written with other settings
+   */
+  public Optional<Path> resumePoint() throws IOException {
+    if (resumePoint == null) {
+      Optional<Path> latest = new Checkpoints(output.resolve("checkpoints")).latestValid(listener::log);
+      if (latest.isPresent()) {
+        requireSameSettings(latest.get());
+      }
+      resumePoint = latest;
+    }
+    return resumePoint;
+  }
+
+  private void requireSameSettings(Path checkpoint) throws IOException {
+    ModelConfig saved = Checkpoints.readConfig(checkpoint);
+    TrainConfig savedConfig = Checkpoints.readState(checkpoint).trainConfig().withBookkeepingOf(config);
+    if (!saved.equals(modelConfig) || !savedConfig.equals(config)) {
+      String differences = RecordDiff.describe(saved, modelConfig) + RecordDiff.describe(savedConfig, config);
+      throw new ChangedSettingsException(checkpoint + " was written with different settings ("
+          + differences.substring(0, differences.length() - 2) + "); resume with the same settings or use a new --output");
+    }
+  }
+
   private TrainerState resume(Path checkpoint, LanguageModel model, AdamW optimizer, String dataSha)
       throws IOException {
-    ModelConfig saved = Checkpoints.readConfig(checkpoint);
     TrainerState state = Checkpoints.readState(checkpoint);
-    TrainConfig savedConfig = state.trainConfig().withBookkeepingOf(config);
-    if (!saved.equals(modelConfig) || !savedConfig.equals(config)) {
-      throw new IllegalStateException(checkpoint + " was written with different settings ("
-          + RecordDiff.describe(saved, modelConfig) + RecordDiff.describe(savedConfig, config)
-          + "); resume with the same settings or use a new --output");
-    }
     if (!state.dataManifestSha256().equals(dataSha)) {
       listener.log("warning: the prepared data changed since " + checkpoint + " (manifest checksum differs)");
     }

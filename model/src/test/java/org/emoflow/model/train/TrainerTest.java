@@ -110,9 +110,13 @@ class TrainerTest {
     ModelConfig model = TestModels.tiny(RouterKind.STANDARD, SEQ_LEN);
     new Trainer(model, config(2, 8, 2), data, output, line -> { }).run();
     TrainConfig moreSteps = config(4, 8, 2);
-    IllegalStateException refused = assertThrows(IllegalStateException.class,
-        () -> new Trainer(model, moreSteps, data, output, line -> { }).run());
+    Trainer again = new Trainer(model, moreSteps, data, output, line -> { });
+    // Found before any work: a command can refuse it as an option.
+    ChangedSettingsException refused = assertThrows(ChangedSettingsException.class, again::resumePoint);
     assertTrue(refused.getMessage().contains("steps: 2 -> 4"), refused.getMessage());
+    assertThrows(ChangedSettingsException.class, again::run);
+    assertEquals(List.of(output.resolve("checkpoints").resolve(Checkpoints.nameFor(2))),
+        new Checkpoints(output.resolve("checkpoints")).list());
   }
 
   private static List<TrainingStep> trainingMetrics(Path output) throws IOException {

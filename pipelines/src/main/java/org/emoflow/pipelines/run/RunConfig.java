@@ -1,5 +1,6 @@
 package org.emoflow.pipelines.run;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -71,6 +72,9 @@ public record RunConfig(
   private void check(Path file) {
     if (output == null || output.isBlank()) {
       throw new InvalidOptionException(file + ": 'output' is required");
+    }
+    if (Files.exists(Path.of(output)) && !Files.isDirectory(Path.of(output))) {
+      throw new InvalidOptionException(file + ": output " + output + " exists and is not a directory");
     }
     if (corpus == null) {
       throw new InvalidOptionException(file + ": 'corpus' is required (inputs, or sample: true)");

@@ -1,6 +1,7 @@
 package org.emoflow.pipelines.train;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.beam.sdk.options.Default;
@@ -12,6 +13,7 @@ import org.emoflow.model.ModelConfig;
 import org.emoflow.model.RouterKind;
 import org.emoflow.model.data.InvalidDatasetException;
 import org.emoflow.model.data.PreparedDataset;
+import org.emoflow.model.train.ChangedSettingsException;
 import org.emoflow.model.train.TrainConfig;
 import org.emoflow.model.train.Trainer;
 import org.emoflow.pipelines.Main;
@@ -31,7 +33,7 @@ public final class TrainCommand implements Command<TrainCommand.Options> {
 
     void setData(String value);
 
-    @Description("Checkpoint directory; a run resumes from its newest valid checkpoint.")
+    @Description("Checkpoint directory; a run resumes from its newest valid checkpoint (refused before any work if that was written with other settings).")
     @Validation.Required
     String getOutput();
 
@@ -210,14 +212,24 @@ public final class TrainCommand implements Command<TrainCommand.Options> {
     if (options.getThreads() < 0) {
       throw InvalidOptionException.of("threads", "must not be negative");
     }
+    Path output = Path.of(options.getOutput());
+    if (Files.exists(output) && !Files.isDirectory(output)) {
+      throw InvalidOptionException.of("output", output + " exists and is not a directory");
+    }
   }
 
   @Override
   public int run(Options options) throws IOException {
     Setup setup = setup(options);
+    Trainer trainer = new Trainer(setup.model(), setup.train(), setup.data(), Path.of(options.getOutput()),
+        System.err::println);
+    try {
+      trainer.resumePoint();
+    } catch (ChangedSettingsException e) {
+      throw InvalidOptionException.of("output", e.getMessage());
+    }
     Compute.useThreads(options.getThreads());
-    Trainer.Summary summary = new Trainer(setup.model(), setup.train(), setup.data(), Path.of(options.getOutput()),
-        System.err::println).run();
+    Trainer.Summary summary = trainer.run();
     System.err.printf("train: step %d, %,.0f tokens/s, checkpoint %s%n", summary.finalStep(),
         summary.tokensPerSecond(), summary.finalCheckpoint());
     for (Map.Entry<String, Double> loss : summary.validationLoss().entrySet()) {

@@ -66,4 +66,35 @@ class TrainCommandTest {
         && message.contains("routed experts (7"), message);
     assertTrue(Files.notExists(dir.resolve("out")), "nothing written");
   }
+
+  private static String refusal(String... args) {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status = Main.run(args, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
+    String message = err.toString(StandardCharsets.UTF_8);
+    assertEquals(Main.BAD_OPTION, status, message);
+    return message;
+  }
+
+  @Test
+  void anOutputThatIsAnExistingFileIsRefusedBeforeAnyWork() throws IOException {
+    Path file = Files.writeString(dir.resolve("taken"), "not a directory");
+    assertEquals("emoflow train: --output: " + file + " exists and is not a directory" + System.lineSeparator(),
+        refusal("train", "--data=" + dir.resolve("no-data"), "--output=" + file));
+    assertEquals("not a directory", Files.readString(file));
+  }
+
+  @Test
+  void aRunWhoseOutputIsAnExistingFileIsRefusedBeforeAnyWork() throws IOException {
+    Path corpus = Files.writeString(dir.resolve("c.jsonl"), "{\"text\": \"hello\"}\n");
+    Path file = Files.writeString(dir.resolve("taken"), "not a directory");
+    Path config = Files.writeString(dir.resolve("run.yaml"), String.join("\n",
+        "output: " + file,
+        "corpus: {inputs: [\"" + corpus + "\"]}",
+        "tokenizer: {name: cl100k_base}",
+        ""));
+    String message = refusal("run", "--config=" + config);
+    assertEquals("emoflow run: " + config + ": output " + file + " exists and is not a directory"
+        + System.lineSeparator(), message);
+    assertEquals("not a directory", Files.readString(file));
+  }
 }
