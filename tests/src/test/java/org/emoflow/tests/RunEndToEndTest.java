@@ -219,7 +219,7 @@ class RunEndToEndTest {
     assertRefused(missing, "no-such");
     assertRefused(config("twice", 4, 2, "variants:\n  - {name: a, router: emo}\n  - {name: a, router: standard}"), "'a'");
     assertRefused(config("shape", 4, 2, "variants:\n  - name: big-k\n    router: emo\n    training: {experts: 4, top_k: 4}"),
-        "--top-k=4");
+        "variants[0].training.top_k: 4 must be");
     assertRefused(config("reserved", 4, 2, "variants:\n  - name: x\n    router: emo\n    training: {output: /tmp/elsewhere}"),
         "'output'");
     assertFalse(Files.exists(work.resolve("typo")) || Files.exists(work.resolve("missing"))

@@ -60,6 +60,7 @@ public final class CommandLine {
         normalized.add("--" + name);
       }
     }
+    checkValueTypes(normalized, optionsClass);
     try {
       PipelineOptionsFactory.register(optionsClass);
       return PipelineOptionsFactory.fromArgs(normalized.toArray(String[]::new))
@@ -67,6 +68,29 @@ public final class CommandLine {
           .as(optionsClass);
     } catch (IllegalArgumentException | IllegalStateException e) {
       throw new InvalidOptionException(oneLine(e.getMessage()));
+    }
+  }
+
+  /** Beam's own message for a value of the wrong type names neither the option nor the value. */
+  private static void checkValueTypes(List<String> normalized, Class<?> optionsClass) {
+    Map<String, Class<?>> types = new LinkedHashMap<>();
+    for (Method method : optionsClass.getMethods()) {
+      String property = OptionNames.propertyOf(method);
+      if (property != null) {
+        types.putIfAbsent(property, method.getReturnType());
+      }
+    }
+    for (String arg : normalized) {
+      int eq = arg.indexOf('=');
+      if (eq < 0) {
+        continue;
+      }
+      String property = arg.substring(2, eq);
+      String value = arg.substring(eq + 1);
+      Class<?> type = types.get(property);
+      if (type != null && !ValueTypes.accepts(type, value)) {
+        throw InvalidOptionException.of(property, "expected " + ValueTypes.describe(type) + ", got '" + value + "'");
+      }
     }
   }
 

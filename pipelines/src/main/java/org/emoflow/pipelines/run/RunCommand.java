@@ -105,7 +105,7 @@ public final class RunCommand implements Command<RunCommand.Options> {
     String configText = RunConfig.read(configFile);
     RunConfig config = RunConfig.load(configFile, configText);
     RunConfig.Prepare prepare = config.prepareOrDefaults();
-    List<Variant> variants = checkVariants(config, prepare.seqLen());
+    List<Variant> variants = checkVariants(configFile, config, prepare.seqLen());
     FileSystems.setDefaultPipelineOptions(options);
     Path root = Path.of(config.output()).toAbsolutePath();
 
@@ -177,9 +177,10 @@ public final class RunCommand implements Command<RunCommand.Options> {
   record Variant(String name, String router, Map<String, Object> options, int steps) {}
 
   /** Every variant's options are parsed and checked as ./emoflow train would, before any work. */
-  private static List<Variant> checkVariants(RunConfig config, int seqLen) {
+  private static List<Variant> checkVariants(Path file, RunConfig config, int seqLen) {
     List<Variant> variants = new ArrayList<>();
-    for (RunConfig.Variant variant : config.variants()) {
+    for (int index = 0; index < config.variants().size(); index++) {
+      RunConfig.Variant variant = config.variants().get(index);
       Map<String, Object> options = RunConfig.trainingOptions(config, variant);
       List<String> args = new ArrayList<>(List.of("--data=-", "--output=-", "--router=" + variant.router()));
       options.forEach((key, value) -> args.add("--" + key + "=" + value));
@@ -191,11 +192,27 @@ public final class RunCommand implements Command<RunCommand.Options> {
         TrainCommand.modelConfig(parsed, 4096, seqLen);
         TrainCommand.trainConfig(parsed);
       } catch (InvalidOptionException e) {
-        throw new InvalidOptionException("variant '" + variant.name() + "': " + e.getMessage());
+        String key = e.property() == null ? null : keyPath(config, index, e.property());
+        throw new InvalidOptionException(file + ": variant '" + variant.name() + "': "
+            + (key == null ? e.getMessage() : key + ": " + e.problem()));
       }
       variants.add(new Variant(variant.name(), variant.router(), options, parsed.getSteps()));
     }
     return variants;
+  }
+
+  /** Where the config sets a training option: the variant's own key, else the shared one; null if neither. */
+  private static String keyPath(RunConfig config, int index, String property) {
+    RunConfig.Variant variant = config.variants().get(index);
+    if (property.equals("router")) {
+      return "variants[" + index + "].router";
+    }
+    String own = RunConfig.keyFor(variant.training(), property);
+    if (own != null) {
+      return "variants[" + index + "].training." + own;
+    }
+    String shared = RunConfig.keyFor(config.training(), property);
+    return shared == null ? null : "training." + shared;
   }
 
   private static List<String> corpusFiles(RunConfig config, Path root, PrintStream log) throws IOException {

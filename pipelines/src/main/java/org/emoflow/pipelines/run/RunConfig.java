@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.emoflow.pipelines.cli.InvalidOptionException;
+import org.emoflow.pipelines.cli.OptionNames;
 import org.emoflow.pipelines.cli.YamlConfig;
 
 /**
@@ -128,6 +129,15 @@ public record RunConfig(
 
   private Map<String, Object> trainingOptions(Variant variant) {
     return trainingOptions(this, variant);
+  }
+
+  /** The key of a training map that sets this option property (written snake, kebab or camel case), or null. */
+  static String keyFor(Map<String, Object> training, String property) {
+    if (training == null) {
+      return null;
+    }
+    return training.keySet().stream().filter(key -> OptionNames.toCamel(kebab(key)).equals(property))
+        .findFirst().orElse(null);
   }
 
   private static String kebab(String key) {

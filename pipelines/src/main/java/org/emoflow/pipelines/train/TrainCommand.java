@@ -19,6 +19,7 @@ import org.emoflow.model.train.Trainer;
 import org.emoflow.pipelines.Main;
 import org.emoflow.pipelines.cli.Command;
 import org.emoflow.pipelines.cli.InvalidOptionException;
+import org.emoflow.pipelines.cli.OptionNames;
 
 /**
  * {@code ./emoflow train}: one training run (EMO or a baseline) on a prepared dataset, resuming from the
@@ -270,7 +271,7 @@ public final class TrainCommand implements Command<TrainCommand.Options> {
           options.getZLossWeight() == null ? preset.zLossWeight() : options.getZLossWeight(),
           preset.ropeTheta(), options.getIntraDocumentMask(), preset.normEps(), preset.initStd());
     } catch (ModelConfig.InvalidSettingException e) {
-      throw new InvalidOptionException("--" + e.key().replace('_', '-') + "=" + e.value() + ": " + e.problem());
+      throw InvalidOptionException.of(OptionNames.toCamel(e.key().replace('_', '-')), e.value() + " " + e.problem());
     } catch (IllegalArgumentException e) {
       throw new InvalidOptionException("invalid model settings: " + e.getMessage());
     }

@@ -32,11 +32,11 @@ class TrainCommandTest {
   void poolSizesBeyondTheRoutedExpertsAreRefusedNamingTheOptionAndTheCount() {
     InvalidOptionException poolMax = assertThrows(InvalidOptionException.class,
         () -> modelConfig("--data=d", "--output=o", "--preset=tiny", "--pool-max=1000"));
-    assertEquals("--pool-max=1000: must be at most the routed experts (7: experts 8 less the shared one)",
+    assertEquals("--pool-max: 1000 must be at most the routed experts (7: experts 8 less the shared one)",
         poolMax.getMessage());
     InvalidOptionException evalPool = assertThrows(InvalidOptionException.class,
         () -> modelConfig("--data=d", "--output=o", "--preset=tiny", "--eval-pool=8"));
-    assertTrue(evalPool.getMessage().startsWith("--eval-pool=8: ") && evalPool.getMessage().contains("(7)"),
+    assertTrue(evalPool.getMessage().startsWith("--eval-pool: 8 must be ") && evalPool.getMessage().contains("(7)"),
         evalPool.getMessage());
   }
 
@@ -62,7 +62,7 @@ class TrainCommandTest {
         new PrintStream(err, true, StandardCharsets.UTF_8));
     String message = err.toString(StandardCharsets.UTF_8);
     assertEquals(Main.BAD_OPTION, status, message);
-    assertTrue(message.contains("variant 'wide'") && message.contains("pool-max=1000")
+    assertTrue(message.contains("variant 'wide': variants[0].training.pool_max: 1000 must be")
         && message.contains("routed experts (7"), message);
     assertTrue(Files.notExists(dir.resolve("out")), "nothing written");
   }
