@@ -7,6 +7,8 @@ import ai.djl.ndarray.NDArray;
  *
  * @param probabilities [T, E-1] the distribution top-k was taken from (for EMO, renormalised over the
  *     pool); differentiable, it feeds the load-balancing loss
+ * @param routedProbabilities [T, E-1] p = softmax of the router logits over the (kept) routed experts,
+ *     before EMO's pool mask (detached where a pool applies): what expert selection ranks by (spec 6)
  * @param logSumExp [T] log-sum-exp of the (pool-masked) router logits; feeds the z-loss
  * @param topExperts host copy of the chosen routed experts, [T * k], token-major
  * @param topWeights [T, k] the gate values of the chosen experts (not renormalised over the k)
@@ -16,6 +18,7 @@ import ai.djl.ndarray.NDArray;
  */
 public record LayerRouting(
     NDArray probabilities,
+    NDArray routedProbabilities,
     NDArray logSumExp,
     long[] topExperts,
     NDArray topWeights,

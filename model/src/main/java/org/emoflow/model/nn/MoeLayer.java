@@ -43,7 +43,8 @@ public final class MoeLayer implements FeedForward {
     NDArray perSlot = dispatch.run(x, context.batch.manager);
     NDArray routedOutput = perSlot.mul(decision.topWeights().expandDims(-1)).sum(new int[] {1});
     NDArray outputNorms = context.wantsExpertOutputNorms() ? perSlot.square().sum(new int[] {-1}).sqrt() : null;
-    context.record(layer, new LayerRouting(decision.probabilities(), decision.logSumExp(), decision.topExperts(),
+    context.record(layer, new LayerRouting(decision.probabilities(), decision.routedProbabilities(),
+        decision.logSumExp(), decision.topExperts(),
         decision.topWeights(), dispatch.assignments(), decision.pool(), outputNorms));
     return shared.forward(x).add(routedOutput);
   }

@@ -20,9 +20,13 @@ import org.emoflow.model.RouterKind;
  * A restriction to kept experts masks the others' logits before either rule.
  */
 public final class Router {
-  /** The decision for one layer; tensors are [T, E-1], [T], [T, k], [T, k]; pool [S, E-1] or null. */
-  public record Decision(
-      NDArray probabilities, NDArray logSumExp, NDArray topWeights, long[] topExperts, NDArray pool) {}
+  /**
+   * The decision for one layer; tensors are [T, E-1], [T, E-1], [T], [T, k], [T, k]; pool [S, E-1] or null.
+   * {@code routedProbabilities} is p = softmax(z) over the (kept) routed experts before any pool mask, the
+   * same tensor as {@code probabilities} where there is no pool.
+   */
+  public record Decision(NDArray probabilities, NDArray routedProbabilities, NDArray logSumExp,
+      NDArray topWeights, long[] topExperts, NDArray pool) {}
 
   private final RouterKind kind;
   private final int routed;
@@ -41,24 +45,26 @@ public final class Router {
       logits = logits.add(manager.create(restriction.logitBias(layer, routed)));
     }
     NDArray pool = null;
+    NDArray unpooled = null;
     if (kind == RouterKind.EMO && context.pools() != null) {
-      pool = pool(logits, context, layer);
+      // Chosen on detached probabilities: no gradient flows through the choice.
+      unpooled = logits.stopGradient().softmax(-1);
+      pool = pool(unpooled, context, layer);
       NDArray tokenPool = pool.get(new NDIndex("{}", context.batch.segmentOfToken));
       logits = logits.add(tokenPool.toType(DataType.FLOAT32, false).sub(1f).mul(-BatchTensors.MASKED));
     }
     NDArray probabilities = logits.softmax(-1);
     NDList top = probabilities.topK(topK, -1, true, true);
-    return new Decision(probabilities, logSumExp(logits), top.get(0), top.get(1).toLongArray(), pool);
+    return new Decision(probabilities, unpooled == null ? probabilities : unpooled, logSumExp(logits), top.get(0),
+        top.get(1).toLongArray(), pool);
   }
 
   /**
    * EMO's pool for every segment at once: s = onehot^T p gives all segment sums in one product, and an
-   * expert is in a segment's pool when its rank there is below the segment's M. Chosen on detached
-   * probabilities: no gradient flows through the choice.
+   * expert is in a segment's pool when its rank there is below the segment's M.
    */
-  private NDArray pool(NDArray logits, ForwardContext context, int layer) {
+  private NDArray pool(NDArray probabilities, ForwardContext context, int layer) {
     NDManager manager = context.batch.manager;
-    NDArray probabilities = logits.stopGradient().softmax(-1);
     NDArray segmentSums = context.batch.segmentMembership.matMul(probabilities);
     NDArray rank = segmentSums.argSort(1, false).argSort(1, true);
     long[] sizes = context.pools().forLayer(layer);

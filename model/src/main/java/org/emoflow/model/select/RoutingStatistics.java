@@ -15,8 +15,16 @@ import org.emoflow.model.nn.LayerRouting;
  * says: a segment's last token predicts nothing, so its own routing never reaches a scored loss.
  *
  * @param scoredTokens how many tokens were counted
- * @param probabilitySums [layer][expert] sum of the routed softmax (the restricted one in restricted layers)
- * @param topKAssignments [layer][expert] how many tokens had the expert among their top-k
+ * <p>An EMO model routes here as it is evaluated, inside its evaluation pool if it has one. The
+ * probabilities that {@code layerwise} and {@code global} rank by are nevertheless the routed softmax p
+ * over all (kept) routed experts, before the pool mask (spec 6): masked, every expert outside a
+ * calibration document's pool would score 0 and ties would be broken by expert id. Top-k counts and gated
+ * output norms describe the routing the model really does, pool included: {@code frequency} and
+ * {@code output} keep the experts that the task's tokens actually use.
+ *
+ * @param probabilitySums [layer][expert] sum of the routed softmax p before any pool mask (over the kept
+ *     experts in restricted layers)
+ * @param topKAssignments [layer][expert] how many tokens had the expert among their top-k (inside the pool)
  * @param gatedOutputNorms [layer][expert] sum over the tokens that chose it of gate x L2 norm of its output
  */
 public record RoutingStatistics(
@@ -47,7 +55,7 @@ public record RoutingStatistics(
       NDArray scored = context.batch.scored.expandDims(1);
       for (int layer = 0; layer < probabilities.length; layer++) {
         LayerRouting routing = context.routing(layer);
-        float[] batchSums = routing.probabilities().mul(scored).sum(new int[] {0}).toFloatArray();
+        float[] batchSums = routing.routedProbabilities().mul(scored).sum(new int[] {0}).toFloatArray();
         for (int e = 0; e < batchSums.length; e++) {
           probabilities[layer][e] += batchSums[e];
         }

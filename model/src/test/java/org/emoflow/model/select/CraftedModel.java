@@ -12,7 +12,8 @@ import org.emoflow.model.nn.LanguageModel;
 import org.emoflow.model.nn.Parameters;
 
 /**
- * A tiny standard MoE (7 routed experts, top-2, 2 layers) whose routing is set by hand. Attention adds
+ * A tiny MoE (7 routed experts, top-2, 2 layers; the standard router unless given another config) whose
+ * routing is set by hand. Attention adds
  * nothing (zero output projections), the shared expert is silent and so is every routed expert until told
  * otherwise, so a layer's router sees the token's embedding plus what earlier layers' experts wrote.
  * Embeddings are unit vectors along "channels": dimensions that the routers read.
@@ -27,7 +28,11 @@ final class CraftedModel {
   private final double normalised;
 
   CraftedModel(NDManager manager) {
-    config = TestModels.tiny(RouterKind.STANDARD, SEQ_LEN);
+    this(manager, TestModels.tiny(RouterKind.STANDARD, SEQ_LEN));
+  }
+
+  CraftedModel(NDManager manager, ModelConfig config) {
+    this.config = config;
     model = new LanguageModel(config, manager, 1);
     d = config.dModel();
     normalised = Math.sqrt(d);

@@ -84,6 +84,45 @@ class ExpertSelectorTest {
     assertKept(selector.select(SelectionMethod.LAYERWISE, K, 0), new int[] {0, 6}, new int[] {0, 1});
   }
 
+  /**
+   * EMO evaluated with a pool of M = 2, one document of "A" tokens. Layer 0's router gives logits 3.0, 2.9,
+   * 2.8 to experts 4, 5, 6 (0 to the rest), layer 1's 1.0, 0.9 to experts 0, 1 and 0.8 to expert 6. The pools
+   * are {4, 5} and {0, 1}: inside them the masked probabilities of every other expert are 0, and ranking by
+   * those would fill K = 4's third place by id (experts 0 and 2). The routed softmax ranks expert 6 third in
+   * both layers (spec 6). Frequency counts the top-k the model really routes to, so only the pool's two
+   * experts are ever counted and the third place goes to the lowest id.
+   */
+  @Test
+  void onAnEmoModelWithAnEvaluationPoolGlobalAndLayerwiseRankByTheRoutedSoftmax() {
+    int keep = 4;
+    try (NDManager emoManager = Compute.newManager()) {
+      LanguageModel emo = new CraftedModel(emoManager, TestModels.tiny(RouterKind.EMO, CraftedModel.SEQ_LEN).withEvalPool(2))
+          .channel(0, 64, A)
+          .routerLogits(0, A, 0, 0, 0, 0, 3.0, 2.9, 2.8)
+          .routerLogits(1, A, 1.0, 0.9, 0, 0, 0, 0, 0.8)
+          .model();
+      ExpertSelector selector = new ExpertSelector(emo, List.of(TestBatches.row(CraftedModel.SEQ_LEN, TestBatches.run(2, 12))), 1);
+      double[] softmax0 = softmax(0, 0, 0, 0, 3.0, 2.9, 2.8);
+      double[] softmax1 = softmax(1.0, 0.9, 0, 0, 0, 0, 0.8);
+      assertArrayEquals(softmax0, selector.unrestrictedStatistics().meanProbability(0), 1e-5);
+      assertArrayEquals(softmax1, selector.unrestrictedStatistics().meanProbability(1), 1e-5);
+      for (SelectionMethod method : List.of(SelectionMethod.GLOBAL, SelectionMethod.LAYERWISE)) {
+        Selection selection = selector.select(method, keep, 0);
+        assertArrayEquals(new int[] {4, 5, 6}, selection.kept(0), method + " layer 0");
+        assertArrayEquals(new int[] {0, 1, 6}, selection.kept(1), method + " layer 1");
+      }
+      Selection frequency = selector.select(SelectionMethod.FREQUENCY, keep, 0);
+      assertArrayEquals(new int[] {0, 4, 5}, frequency.kept(0));
+      assertArrayEquals(new int[] {0, 1, 2}, frequency.kept(1));
+      assertArrayEquals(new long[] {0, 0, 0, 0, 11, 11, 0}, selector.unrestrictedStatistics().topKAssignments()[0]);
+    }
+  }
+
+  private static double[] softmax(double... logits) {
+    double sum = Arrays.stream(logits).map(Math::exp).sum();
+    return Arrays.stream(logits).map(z -> Math.exp(z) / sum).toArray();
+  }
+
   @Test
   void statisticsCountScoredTokensAndAreMeasuredOnceWhateverTheBatching() {
     ExpertSelector selector = selector(1);

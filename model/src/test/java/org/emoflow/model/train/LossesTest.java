@@ -96,7 +96,7 @@ class LossesTest {
       input.setRequiresGradient(true);
     }
     long[] assignments = {6, 5, 4, 4, 3, 3, 3};
-    LayerRouting routing = new LayerRouting(probabilities, logSumExp, null, null, assignments, null, null);
+    LayerRouting routing = new LayerRouting(probabilities, probabilities, logSumExp, null, null, assignments, null, null);
     try (GradientCollector collector = Compute.engine().newGradientCollector()) {
       NDArray objective = losses.crossEntropy(crossEntropySum)
           .add(losses.loadBalancing(routing, batch, assignments)).add(losses.zLoss(routing, batch));
@@ -147,7 +147,7 @@ class LossesTest {
   }
 
   private LayerRouting routing(float[] probabilities, float[] logSumExp) {
-    return new LayerRouting(manager.create(probabilities, new Shape(BATCH.totalTokens(), ROUTED)),
-        manager.create(logSumExp), null, null, null, null, null);
+    NDArray p = manager.create(probabilities, new Shape(BATCH.totalTokens(), ROUTED));
+    return new LayerRouting(p, p, manager.create(logSumExp), null, null, null, null, null);
   }
 }
