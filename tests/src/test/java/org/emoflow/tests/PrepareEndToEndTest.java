@@ -218,6 +218,63 @@ class PrepareEndToEndTest {
   }
 
   @Test
+  void inputFilesWithoutAUsableDocumentAreNamedAndNothingPackedIsRefused() throws IOException {
+    Path dir = work.resolve("unusable");
+    Files.createDirectories(dir);
+    Path empty = Files.write(dir.resolve("empty.jsonl"), new byte[0]);
+    byte[] binary = new byte[4096];
+    new Random(5).nextBytes(binary);
+    Path blob = Files.write(dir.resolve("blob.jsonl"), binary);
+    Corpora.write(dir.resolve("good.jsonl"), Corpora.documents(2, 13).stream().map(Corpora::line)
+        .collect(Collectors.joining("\n", "", "\n")));
+
+    Path out = work.resolve("unusable-out");
+    Captured partly = captured("prepare", "--input=" + dir + "/*", "--output=" + out, "--seq-len=" + SEQ_LEN);
+    assertEquals(Main.OK, partly.status(), partly.err());
+    PreparedOutput prepared = new PreparedOutput(out);
+    prepared.assertReconciles();
+    JsonNode without = prepared.manifest.path("files_without_documents");
+    long blobRecords = prepared.rejected().stream().filter(r -> r.getSourceFile().equals(blob.toString())).count();
+    assertTrue(blobRecords > 0, "the binary file's lines are rejected");
+    assertEquals(Map.of(empty.toString(), 0L, blob.toString(), blobRecords),
+        Map.of(empty.toString(), without.path(empty.toString()).asLong(-1), blob.toString(),
+            without.path(blob.toString()).asLong(-1)));
+    assertEquals(2, without.size(), without.toString());
+    String warning = partly.err().lines().filter(l -> l.contains("WARNING")).collect(Collectors.joining("\n"));
+    assertTrue(warning.contains("2 of 3 input files gave no usable document") && warning.contains(empty + " (empty)")
+        && warning.contains(blob + " (" + blobRecords + " records, all rejected)"), partly.err());
+
+    Path none = work.resolve("nothing-usable");
+    Files.createDirectories(none);
+    Files.copy(empty, none.resolve("empty.jsonl"));
+    Files.copy(blob, none.resolve("blob.jsonl"));
+    Path refusedOut = work.resolve("nothing-usable-out");
+    Captured refused = captured("prepare", "--input=" + none + "/*", "--output=" + refusedOut, "--seq-len=" + SEQ_LEN);
+    assertEquals(Main.BAD_OPTION, refused.status(), refused.err());
+    String line = refused.err().lines().filter(l -> l.startsWith("emoflow prepare: ")).findFirst().orElse(refused.err());
+    assertTrue(line.startsWith("emoflow prepare: --input: nothing to pack: " + blobRecords + " records read, all rejected")
+        && line.contains(none.resolve("empty.jsonl") + " (empty)") && line.contains(none.resolve("blob.jsonl").toString()),
+        refused.err());
+    assertFalse(Files.exists(refusedOut.resolve("manifest.json")), "no finished-looking dataset");
+    assertFalse(Files.exists(refusedOut.resolve("_spill")), "no spilled tokens left");
+  }
+
+  private record Captured(int status, String err) {}
+
+  private static Captured captured(String... args) {
+    PrintStream original = System.err;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream capture = new PrintStream(err, true, StandardCharsets.UTF_8);
+    System.setErr(capture);
+    try {
+      int status = Main.run(args, new PrintStream(new ByteArrayOutputStream()), capture);
+      return new Captured(status, err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setErr(original);
+    }
+  }
+
+  @Test
   void directAndFlinkWriteTheSameRows() throws IOException {
     Path direct = work.resolve("runner-direct");
     Path flink = work.resolve("runner-flink");

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
@@ -24,10 +25,12 @@ import org.emoflow.pipelines.cli.DocumentInputOptions;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 import org.emoflow.pipelines.cli.Inputs;
 import org.emoflow.pipelines.cli.Runners;
+import org.emoflow.transforms.prepare.NothingToPackException;
 import org.emoflow.transforms.prepare.Prepare;
 import org.emoflow.transforms.prepare.PrepareProgress;
 import org.emoflow.transforms.prepare.PrepareSettings;
 import org.emoflow.transforms.prepare.TokenizerInfo;
+import org.emoflow.transforms.prepare.UnusableFiles;
 
 /** {@code ./emoflow prepare}: raw corpora to tokenized, document-packed Parquet. */
 public final class PreparePipeline implements Command<PreparePipeline.Options> {
@@ -152,7 +155,10 @@ public final class PreparePipeline implements Command<PreparePipeline.Options> {
       try (AutoCloseable progress = PrepareProgress.report(log, 10)) {
         result = pipeline.run();
         result.waitUntilFinish();
-      } catch (IOException | RuntimeException e) {
+      } catch (RuntimeException e) {
+        throw NothingToPackException.messageIn(e).<RuntimeException>map(m -> InvalidOptionException.of("input", m))
+            .orElse(e);
+      } catch (IOException e) {
         throw e;
       } catch (Exception e) {
         throw new IllegalStateException(e);
@@ -232,6 +238,12 @@ public final class PreparePipeline implements Command<PreparePipeline.Options> {
       log.printf("prepare: %-10s %,9d documents %,9d sequences %,12d tokens, %.2f%% padding%n", split.getKey(),
           s.path("documents").asLong(), s.path("sequences").asLong(), tokens,
           tokens + padding == 0 ? 0.0 : 100.0 * padding / (tokens + padding));
+    }
+    Map<String, Long> unusable = new TreeMap<>();
+    manifest.path("files_without_documents").fields().forEachRemaining(f -> unusable.put(f.getKey(), f.getValue().asLong()));
+    if (!unusable.isEmpty()) {
+      log.printf("prepare: WARNING: %d of %d input files gave no usable document: %s%n", unusable.size(),
+          manifest.path("inputs").size(), UnusableFiles.describe(unusable));
     }
     log.printf("prepare: wrote %s (%.1f s)%n", output.toAbsolutePath(), manifest.path("elapsed_seconds").asDouble());
   }

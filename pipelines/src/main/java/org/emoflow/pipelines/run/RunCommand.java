@@ -41,6 +41,7 @@ import org.emoflow.pipelines.cli.Runners;
 import org.emoflow.pipelines.prepare.PreparePipeline;
 import org.emoflow.pipelines.sample.SampleCorpus;
 import org.emoflow.pipelines.train.TrainCommand;
+import org.emoflow.transforms.prepare.NothingToPackException;
 import org.emoflow.transforms.prepare.Prepare;
 import org.emoflow.transforms.prepare.PrepareProgress;
 import org.emoflow.transforms.prepare.PrepareSettings;
@@ -165,7 +166,10 @@ public final class RunCommand implements Command<RunCommand.Options> {
 
     try (AutoCloseable progress = PrepareProgress.report(log, 10)) {
       pipeline.run().waitUntilFinish();
-    } catch (IOException | RuntimeException e) {
+    } catch (RuntimeException e) {
+      throw NothingToPackException.messageIn(e)
+          .<RuntimeException>map(m -> new InvalidOptionException(configFile + ": corpus: " + m)).orElse(e);
+    } catch (IOException e) {
       throw e;
     } catch (Exception e) {
       throw new IllegalStateException(e);

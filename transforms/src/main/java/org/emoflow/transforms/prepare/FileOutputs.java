@@ -19,6 +19,8 @@ abstract class FileOutputs implements RecordSink {
   private final DoFn.MultiOutputReceiver out;
   private final TupleTag<RejectedDocument> rejected;
   private final Tallies tallies;
+  private long records;
+  private long usable;
 
   FileOutputs(DoFn.MultiOutputReceiver out, TupleTag<RejectedDocument> rejected, Tallies tallies) {
     this.out = out;
@@ -32,6 +34,8 @@ abstract class FileOutputs implements RecordSink {
   @Override
   public void accept(Document document) {
     tallies.addRead(document.domain());
+    records++;
+    usable++;
     DOCUMENTS_READ.inc();
     PrepareProgress.documentRead(document.text().length());
     use(document);
@@ -40,11 +44,13 @@ abstract class FileOutputs implements RecordSink {
   @Override
   public void reject(String sourceFile, Long line, String docId, String domain, RejectReason reason, String detail) {
     tallies.addRead(domain);
+    records++;
     deadLetter(new RejectedDocument(sourceFile, line, docId, reason.code(), detail), domain, reason);
   }
 
   /** A document already counted as read that cannot be used after all (the tokenizer failed on it). */
   void reject(Document document, RejectReason reason, String detail) {
+    usable--;
     deadLetter(new RejectedDocument(document.sourceFile(), document.line(), document.id(), reason.code(), detail),
         document.domain(), reason);
   }
@@ -53,6 +59,16 @@ abstract class FileOutputs implements RecordSink {
     out.get(rejected).output(record);
     tallies.addRejection(domain, reason.code());
     DOCUMENTS_REJECTED.inc();
+  }
+
+  /** Records read so far (blank lines excluded). */
+  long records() {
+    return records;
+  }
+
+  /** Documents read so far that were not rejected. */
+  long usable() {
+    return usable;
   }
 
   @Override

@@ -103,7 +103,13 @@ public final class ReadAndTokenize extends PTransform<PBegin, PCollectionTuple> 
         }
       };
       for (String file : group.getValue()) {
-        out.get(INPUT_FILES).output(reader.read(file, sink));
+        long records = sink.records();
+        long usable = sink.usable();
+        InputFile read = reader.read(file, sink);
+        out.get(INPUT_FILES).output(read);
+        if (sink.usable() == usable) {
+          tallies.add(UnusableFiles.TALLY_PREFIX + read.getPath(), sink.records() - records);
+        }
       }
       spill.flush().forEach(out.get(SPILLED)::output);
       tallies.emit(out);

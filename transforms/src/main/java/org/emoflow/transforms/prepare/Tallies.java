@@ -9,7 +9,8 @@ import org.apache.beam.sdk.values.TupleTag;
 /**
  * Exact counts for the manifest, as named counters summed by the pipeline itself (Beam metrics may
  * count retried bundles twice). Names: {@code read}, {@code packed}, {@code rejected}, {@code
- * blank_lines}, {@code reason:R}, {@code domain.FIELD:D}, {@code split.FIELD:S}. Counted per read
+ * blank_lines}, {@code reason:R}, {@code domain.FIELD:D}, {@code split.FIELD:S}, and {@code
+ * no_documents:PATH} (the records of an input file that gave no usable document). Counted per read
  * group or per bucket before being emitted, so there is one element per name per unit of work.
  */
 public final class Tallies {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MoveOptions;
 import org.apache.beam.sdk.io.fs.ResolveOptions;
@@ -59,11 +60,16 @@ final class WriteManifestFn extends DoFn<String, String> {
     Map<String, Long> counts = context.sideInput(tallies);
     List<InputFile> files = new ArrayList<>(context.sideInput(inputs));
     files.sort(Comparator.comparing(InputFile::getPath));
+    Map<String, Long> unusable = byPrefix(counts, UnusableFiles.TALLY_PREFIX);
+    if (counts.getOrDefault("packed", 0L) == 0) {
+      TokenSpill.delete(output);
+      throw new NothingToPackException(nothingToPack(counts, unusable));
+    }
     PrepareManifest manifest = new PrepareManifest(
         FORMAT_VERSION, version, Instant.now().toString(), settingsRecord(),
         new DocumentCounts(counts.getOrDefault("read", 0L), counts.getOrDefault("packed", 0L),
             counts.getOrDefault("rejected", 0L), counts.getOrDefault("blank_lines", 0L)),
-        domains(counts), byPrefix(counts, "reason:"), splits(counts), files,
+        domains(counts), byPrefix(counts, "reason:"), splits(counts), files, unusable,
         (System.currentTimeMillis() - startedMillis) / 1000.0);
     ResourceId directory = FileSystems.matchNewResource(output, true);
     if (tokenizer.backend().equals("huggingface")) {
@@ -73,6 +79,14 @@ final class WriteManifestFn extends DoFn<String, String> {
     TokenSpill.delete(output);
     writeAtomically(directory, "manifest.json", AvroJson.pretty(manifest));
     context.output(context.element());
+  }
+
+  private String nothingToPack(Map<String, Long> counts, Map<String, Long> unusable) {
+    long read = counts.getOrDefault("read", 0L);
+    String reasons = byPrefix(counts, "reason:").entrySet().stream()
+        .map(reason -> reason.getKey() + ": " + reason.getValue()).collect(Collectors.joining(", "));
+    return "nothing to pack: " + (read == 0 ? "no records read" : read + " records read, all rejected (" + reasons
+        + "; see " + output + "/rejected)") + "; no usable document in " + UnusableFiles.describe(unusable);
   }
 
   private PrepareSettings settingsRecord() {
