@@ -226,6 +226,16 @@ class RunEndToEndTest {
         || Files.exists(work.resolve("twice")) || Files.exists(work.resolve("shape")), "nothing written");
   }
 
+  @Test
+  void aCorpusWithoutOneUsableDocumentStopsTheRunBeforeTraining() throws IOException {
+    Path empty = Files.write(Files.createDirectories(work.resolve("empty-corpus")).resolve("empty.jsonl"), new byte[0]);
+    Path config = config("empty", 4, 2, "");
+    Files.writeString(config, Files.readString(config).replace(corpus + "/*", empty.toString()));
+    assertRefused(config, "corpus: nothing to pack: no records read; no usable document in " + empty + " (empty)");
+    assertFalse(Files.exists(work.resolve("empty/prepared/manifest.json")), "no finished-looking dataset");
+    assertFalse(Files.exists(work.resolve("empty/variants")), "no training started");
+  }
+
   private static void assertRefused(Path config, String named) {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int status = Main.run(new String[] {"run", "--config=" + config}, new PrintStream(new ByteArrayOutputStream()),
