@@ -34,7 +34,8 @@ class ModelConfigTest {
     assertEquals("pool_max (1000) must be at most the routed experts (7: experts 8 less the shared one)",
         poolMax.getMessage());
     IllegalArgumentException evalPool = assertThrows(IllegalArgumentException.class, () -> TINY.withEvalPool(8));
-    assertEquals("eval_pool (8) must be 0 (no pool) or from top_k (2) to the routed experts (7)", evalPool.getMessage());
+    assertEquals("eval_pool (8) must be 0 (no pool) or from top_k (2) to the routed experts (7)",
+        evalPool.getMessage());
     assertEquals(7, TINY.withPool(7, 7).withEvalPool(7).poolMax(), "a pool of every routed expert is allowed");
   }
 

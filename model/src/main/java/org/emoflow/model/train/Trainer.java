@@ -168,7 +168,8 @@ public final class Trainer {
     if (!saved.equals(modelConfig) || !savedConfig.equals(config)) {
       String differences = RecordDiff.describe(saved, modelConfig) + RecordDiff.describe(savedConfig, config);
       throw new ChangedSettingsException(checkpoint + " was written with different settings ("
-          + differences.substring(0, differences.length() - 2) + "); resume with the same settings or use a new --output");
+          + differences.substring(0, differences.length() - 2)
+          + "); resume with the same settings or use a new --output");
     }
   }
 

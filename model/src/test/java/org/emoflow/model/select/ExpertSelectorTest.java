@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.IntStream;
 import org.emoflow.model.Compute;
+import org.emoflow.model.ModelConfig;
 import org.emoflow.model.RouterKind;
 import org.emoflow.model.TestBatches;
 import org.emoflow.model.TestModels;
@@ -96,12 +97,14 @@ class ExpertSelectorTest {
   void onAnEmoModelWithAnEvaluationPoolGlobalAndLayerwiseRankByTheRoutedSoftmax() {
     int keep = 4;
     try (NDManager emoManager = Compute.newManager()) {
-      LanguageModel emo = new CraftedModel(emoManager, TestModels.tiny(RouterKind.EMO, CraftedModel.SEQ_LEN).withEvalPool(2))
+      ModelConfig config = TestModels.tiny(RouterKind.EMO, CraftedModel.SEQ_LEN).withEvalPool(2);
+      LanguageModel emo = new CraftedModel(emoManager, config)
           .channel(0, 64, A)
           .routerLogits(0, A, 0, 0, 0, 0, 3.0, 2.9, 2.8)
           .routerLogits(1, A, 1.0, 0.9, 0, 0, 0, 0, 0.8)
           .model();
-      ExpertSelector selector = new ExpertSelector(emo, List.of(TestBatches.row(CraftedModel.SEQ_LEN, TestBatches.run(2, 12))), 1);
+      List<PackedSequence> oneDocument = List.of(TestBatches.row(CraftedModel.SEQ_LEN, TestBatches.run(2, 12)));
+      ExpertSelector selector = new ExpertSelector(emo, oneDocument, 1);
       double[] softmax0 = softmax(0, 0, 0, 0, 3.0, 2.9, 2.8);
       double[] softmax1 = softmax(1.0, 0.9, 0, 0, 0, 0, 0.8);
       assertArrayEquals(softmax0, selector.unrestrictedStatistics().meanProbability(0), 1e-5);

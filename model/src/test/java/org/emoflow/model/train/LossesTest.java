@@ -96,7 +96,8 @@ class LossesTest {
       input.setRequiresGradient(true);
     }
     long[] assignments = {6, 5, 4, 4, 3, 3, 3};
-    LayerRouting routing = new LayerRouting(probabilities, probabilities, logSumExp, null, null, assignments, null, null);
+    LayerRouting routing =
+        new LayerRouting(probabilities, probabilities, logSumExp, null, null, assignments, null, null);
     try (GradientCollector collector = Compute.engine().newGradientCollector()) {
       NDArray objective = losses.crossEntropy(crossEntropySum)
           .add(losses.loadBalancing(routing, batch, assignments)).add(losses.zLoss(routing, batch));

@@ -240,7 +240,8 @@ public final class PreparePipeline implements Command<PreparePipeline.Options> {
           tokens + padding == 0 ? 0.0 : 100.0 * padding / (tokens + padding));
     }
     Map<String, Long> unusable = new TreeMap<>();
-    manifest.path("files_without_documents").fields().forEachRemaining(f -> unusable.put(f.getKey(), f.getValue().asLong()));
+    manifest.path("files_without_documents").fields()
+        .forEachRemaining(file -> unusable.put(file.getKey(), file.getValue().asLong()));
     if (!unusable.isEmpty()) {
       log.printf("prepare: WARNING: %d of %d input files gave no usable document: %s%n", unusable.size(),
           manifest.path("inputs").size(), UnusableFiles.describe(unusable));

@@ -34,7 +34,8 @@ public final class TrainCommand implements Command<TrainCommand.Options> {
 
     void setData(String value);
 
-    @Description("Checkpoint directory; a run resumes from its newest valid checkpoint (refused before any work if that was written with other settings).")
+    @Description("Checkpoint directory; a run resumes from its newest valid checkpoint (refused before any work"
+        + " if that was written with other settings).")
     @Validation.Required
     String getOutput();
 
@@ -121,12 +122,14 @@ public final class TrainCommand implements Command<TrainCommand.Options> {
 
     void setPoolMin(Integer value);
 
-    @Description("EMO: largest pool size drawn while training, at most the routed experts (default: the preset's, all routed experts).")
+    @Description("EMO: largest pool size drawn while training, at most the routed experts"
+        + " (default: the preset's, all routed experts).")
     Integer getPoolMax();
 
     void setPoolMax(Integer value);
 
-    @Description("EMO: pool size at evaluation, 0 for no pool, else top-k to the routed experts (default: the preset's, at most the routed experts).")
+    @Description("EMO: pool size at evaluation, 0 for no pool, else top-k to the routed experts"
+        + " (default: the preset's, at most the routed experts).")
     Integer getEvalPool();
 
     void setEvalPool(Integer value);

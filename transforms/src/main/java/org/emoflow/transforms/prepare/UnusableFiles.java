@@ -14,7 +14,8 @@ public final class UnusableFiles {
   /** "a.jsonl (empty), b.bin (14 records, all rejected)", the first ten and how many more. */
   public static String describe(Map<String, Long> recordsByFile) {
     String named = recordsByFile.entrySet().stream().limit(NAMED)
-        .map(file -> file.getKey() + (file.getValue() == 0 ? " (empty)" : " (" + file.getValue() + " records, all rejected)"))
+        .map(file -> file.getKey()
+            + (file.getValue() == 0 ? " (empty)" : " (" + file.getValue() + " records, all rejected)"))
         .collect(Collectors.joining(", "));
     int more = recordsByFile.size() - NAMED;
     return more > 0 ? named + " and " + more + " more" : named;
