@@ -14,13 +14,17 @@ import org.emoflow.model.RouterKind;
  * <ul>
  *   <li>standard: p = softmax(z), the top-k of p with their plain softmax values as gates;
  *   <li>EMO: per segment d, s_d = sum of p over its tokens; the pool is the M_d experts with the largest
- *       s_d; logits outside the pool are masked, g = softmax(masked z), top-k of g with g as gates.
+ *       s_d; logits outside the pool are masked, g = softmax(masked z), top-k of g with g as gates. The
+ *       pool may instead be given per batch row ({@link ForwardContext#withPools}).
  * </ul>
  *
  * A restriction to kept experts masks the others' logits before either rule.
  */
 public final class Router {
-  /** The decision for one layer; tensors are [T, E-1], [T], [T, k], [T, k]; pool [S, E-1] or null. */
+  /**
+   * The decision for one layer; tensors are [T, E-1], [T], [T, k], [T, k]; pool [S, E-1] ([B, E-1] when
+   * given) or null.
+   */
   public record Decision(
       NDArray probabilities, NDArray logSumExp, NDArray topWeights, long[] topExperts, NDArray pool) {}
 
@@ -41,9 +45,15 @@ public final class Router {
       logits = logits.add(manager.create(restriction.logitBias(layer, routed)));
     }
     NDArray pool = null;
-    if (kind == RouterKind.EMO && context.pools() != null) {
+    NDArray tokenPool = null;
+    if (kind == RouterKind.EMO && context.givenPool(layer) != null) {
+      pool = context.givenPool(layer);
+      tokenPool = pool.get(new NDIndex("{}", rowOfToken(context.batch)));
+    } else if (kind == RouterKind.EMO && context.pools() != null) {
       pool = pool(logits, context, layer);
-      NDArray tokenPool = pool.get(new NDIndex("{}", context.batch.segmentOfToken));
+      tokenPool = pool.get(new NDIndex("{}", context.batch.segmentOfToken));
+    }
+    if (tokenPool != null) {
       logits = logits.add(tokenPool.toType(DataType.FLOAT32, false).sub(1f).mul(-BatchTensors.MASKED));
     }
     NDArray probabilities = logits.softmax(-1);
@@ -69,6 +79,14 @@ public final class Router {
       pool = pool.logicalAnd(manager.create(restriction.logitBias(layer, routed)).eq(0f));
     }
     return pool;
+  }
+
+  private static NDArray rowOfToken(BatchTensors batch) {
+    long[] rows = new long[batch.rows * batch.length];
+    for (int t = 0; t < rows.length; t++) {
+      rows[t] = t / batch.length;
+    }
+    return batch.manager.create(rows);
   }
 
   private static NDArray logSumExp(NDArray logits) {
