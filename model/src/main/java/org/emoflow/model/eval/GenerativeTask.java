@@ -137,16 +137,17 @@ public final class GenerativeTask {
    * Generates greedily for every example, {@code batchSize} prompts at a time, with the given restriction
    * (null: the full model), and scores the answers.
    *
-   * @param tokenizer decodes the generated tokens; its EOS ends a generation
+   * @param eosId the end-of-document token (the prepared data's), which ends a generation
+   * @param tokenizer decodes the generated tokens
    */
   public static Result score(LanguageModel model, List<Tokenized> examples, int batchSize,
-      ExpertRestriction restriction, int[] tokenBytes, int padId, Settings settings, TextTokenizer tokenizer) {
+      ExpertRestriction restriction, int[] tokenBytes, int padId, int eosId, Settings settings,
+      TextTokenizer tokenizer) {
     if (examples.isEmpty()) {
       throw new IllegalArgumentException("no examples to score");
     }
     String stop = settings.stop();
-    Generator.Settings generation = new Generator.Settings(settings.maxNewTokens(), Sampling.GREEDY,
-        tokenizer.eosId(), Math.min(tokenizer.vocabSize(), model.config().vocabSize()),
+    Generator.Settings generation = new Generator.Settings(settings.maxNewTokens(), Sampling.GREEDY, eosId, Math.min(tokenizer.vocabSize(), model.config().vocabSize()),
         stop.isEmpty() ? null : generated -> tokenizer.decode(generated).contains(stop));
     int matches = 0;
     long generatedTokens = 0;

@@ -92,7 +92,7 @@ class GenerativeTaskTest {
           new GenerativeTask.Example(2, "Two plus two is", " 98765")), tokenizer, SEQ_LEN, MAX_NEW);
       int[] tokenBytes = tokenizer.tokenByteLengths();
       GenerativeTask.Result result = GenerativeTask.score(model, examples, 2, restriction, tokenBytes, 0,
-          new GenerativeTask.Settings(MAX_NEW, ""), tokenizer);
+          tokenizer.eosId(), new GenerativeTask.Settings(MAX_NEW, ""), tokenizer);
       assertEquals(2, result.examples());
       assertEquals(0.5, result.exactMatch());
       assertTrue(result.generatedTokens() >= tokenizer.encode(own).length && result.generatedTokens() <= 2 * MAX_NEW);
