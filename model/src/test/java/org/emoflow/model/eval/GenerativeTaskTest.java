@@ -55,6 +55,19 @@ class GenerativeTaskTest {
     }
   }
 
+  /** The example task file of examples/sweep.yaml reads, and its answers are the sums its prompts ask for. */
+  @Test
+  void theExampleTaskFileReadsAndItsAnswersMatchTheirSums() throws IOException {
+    List<GenerativeTask.Example> sums = GenerativeTask.read(Path.of("../examples/tasks/sums.jsonl"), 0);
+    assertEquals(6, sums.size());
+    for (GenerativeTask.Example example : sums) {
+      String last = example.prompt().substring(example.prompt().lastIndexOf('\n') + 1).replace(",", "");
+      String[] terms = last.replace("=", "").trim().split(" \\+ ");
+      String sum = Integer.toString(Integer.parseInt(terms[0]) + Integer.parseInt(terms[1]));
+      assertTrue(ExactMatch.matches(" " + sum + "\n", example.answer()), example.toString());
+    }
+  }
+
   @Test
   void aLongPromptLosesItsOldestTokensToLeaveRoomForTheAnswerAndForGeneration() {
     try (TextTokenizer tokenizer = Tokenizers.load("r50k_base")) {

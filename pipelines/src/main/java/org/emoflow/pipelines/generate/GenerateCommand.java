@@ -234,8 +234,10 @@ public final class GenerateCommand implements Command<GenerateCommand.Options> {
               + ", seed " + sampling.seed());
       try (NDManager manager = Compute.newManager(); LanguageModel model = loadModel(checkpoint, manager)) {
         Run run = generate(model, restriction, prompts, settings, options.getBatchSize(), tokenizer, output);
-        log.printf("generate: %,d tokens in %.2f s: %.1f tokens/s (prompt passes included); stop reasons %s%n",
-            run.tokens(), run.seconds(), run.tokens() / run.seconds(), run.reasons());
+        log.printf("generate: %,d tokens in %.2f s: %.1f tokens/s (prompt passes included); stopped by %s%n",
+            run.tokens(), run.seconds(), run.tokens() / run.seconds(), run.reasons().entrySet().stream()
+                .map(reason -> reason.getKey().id() + " " + reason.getValue())
+                .collect(java.util.stream.Collectors.joining(", ")));
         log.println("generate: weights resident: " + residentWeights(model, checkpoint, restriction));
       }
     }

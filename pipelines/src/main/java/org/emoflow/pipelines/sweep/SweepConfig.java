@@ -37,7 +37,7 @@ public record SweepConfig(
 
   /**
    * @param maxDocuments validation documents per LM task (0: all)
-   * @param maxExamples examples per multiple-choice task (0: all)
+   * @param maxExamples examples per multiple-choice or generative task (0: all)
    */
   public record Evaluation(Integer batchSize, Integer maxDocuments, Integer maxExamples) {}
 
