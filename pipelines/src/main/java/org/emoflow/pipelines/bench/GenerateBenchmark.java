@@ -128,20 +128,19 @@ public final class GenerateBenchmark implements Command<GenerateBenchmark.Option
 
   @Override
   public void validate(Options options) {
-    for (String option : List.of("promptCount", "promptTokens", "maxNewTokens", "batchSize", "repeats")) {
-      int value = switch (option) {
-        case "promptCount" -> options.getPromptCount();
-        case "promptTokens" -> options.getPromptTokens();
-        case "maxNewTokens" -> options.getMaxNewTokens();
-        case "batchSize" -> options.getBatchSize();
-        default -> options.getRepeats();
-      };
-      if (value < 1) {
-        throw InvalidOptionException.of(option, "must be positive, got " + value);
-      }
-    }
+    positive("promptCount", options.getPromptCount());
+    positive("promptTokens", options.getPromptTokens());
+    positive("maxNewTokens", options.getMaxNewTokens());
+    positive("batchSize", options.getBatchSize());
+    positive("repeats", options.getRepeats());
     if (options.getThreads() < 0) {
       throw InvalidOptionException.of("threads", "must not be negative");
+    }
+  }
+
+  private static void positive(String option, int value) {
+    if (value < 1) {
+      throw InvalidOptionException.of(option, "must be positive, got " + value);
     }
   }
 
