@@ -33,6 +33,8 @@ import org.emoflow.model.data.PackedBatch;
 import org.emoflow.model.data.PackedSequence;
 import org.emoflow.model.data.PreparedDataset;
 import org.emoflow.model.eval.Evaluator;
+import org.emoflow.model.generate.Decoder;
+import org.emoflow.model.generate.RecomputingDecoder;
 import org.emoflow.model.io.ParquetFiles;
 import org.emoflow.model.nn.ExpertRestriction;
 import org.emoflow.model.nn.LanguageModel;
@@ -340,6 +342,124 @@ class SweepEndToEndTest {
     }
   }
 
+  /**
+   * A generative task of two examples: the first answer is what the full model writes (found here by a greedy
+   * loop that recomputes the sequence each step), the second a number, which a tokenizer trained on words
+   * without digits cannot write. The full model's exact match is then 1/2; its answer loss is the one scored
+   * example by example; a cell that keeps every expert scores as the full model.
+   */
+  @Test
+  void aGenerativeTaskScoresExactMatchAndTheAnswersLossBesideTheOtherTasks() throws Exception {
+    int maxNew = 6;
+    PreparedDataset data = PreparedDataset.open(prepared);
+    String ownPrompt = "public static void";
+    String numberPrompt = "the of and";
+    String own;
+    int numberTokens;
+    try (TextTokenizer tokenizer = data.openTokenizer(); NDManager manager = Compute.newManager();
+        LanguageModel model = Checkpoints.loadModel(finalCheckpoint("emo"), manager)) {
+      own = greedyText(model, tokenizer.encode(ownPrompt), maxNew, tokenizer, data);
+      numberTokens = tokenizer.encode(greedyText(model, tokenizer.encode(numberPrompt), maxNew, tokenizer, data)).length;
+    }
+    assertFalse(own.isBlank(), "the model writes something after '" + ownPrompt + "'");
+    Path task = work.resolve("gen.jsonl");
+    ObjectMapper json = new ObjectMapper();
+    Files.writeString(task, json.createObjectNode().put("prompt", ownPrompt).put("answer", own) + "\n"
+        + json.createObjectNode().put("prompt", numberPrompt).put("answer", " 98765") + "\n");
+    Path config = config("generative",
+        "checkpoints: [" + variant("emo") + "]",
+        "tasks: [{name: gen, generative: " + task + ", max_new_tokens: " + maxNew + "}]",
+        "methods: [layerwise]",
+        "keep_experts: [5, 8]",
+        "calibration_docs: [1]",
+        "analysis: {enabled: false}");
+    Path results = work.resolve("results-generative");
+    assertEquals(Main.OK, run("sweep", "--config=" + config, "--results=" + results, "--run-id=gen", "--threads=1"));
+
+    List<SweepResult> rows = rows(results, "sweep", "gen");
+    assertEquals(3, rows.size(), "full, layerwise K=5 and K=8");
+    Map<String, SweepResult> byCell = rows.stream().collect(Collectors.toMap(
+        row -> row.getMethod() + "/" + row.getKeepExperts(), Function.identity()));
+    SweepResult full = byCell.get("full/8");
+    for (SweepResult row : rows) {
+      assertNull(row.getError(), row.toString());
+      assertEquals("generative", row.getTaskKind());
+      assertNull(row.getAccuracy());
+      assertTrue(row.getExactMatch() >= 0 && row.getExactMatch() <= 0.5, "the number is never written: " + row);
+    }
+    assertEquals(0.5, full.getExactMatch(), full.toString());
+    try (TextTokenizer tokenizer = data.openTokenizer()) {
+      assertEquals(tokenizer.encode(own).length + numberTokens, full.getGeneratedTokens(), full.toString());
+      long answerTokens = tokenizer.encode(own).length + tokenizer.encode(" 98765").length;
+      assertEquals(answerTokens, full.getEvalTokens());
+      assertEquals(answerLoss(List.of(ownPrompt, numberPrompt), List.of(own, " 98765"), tokenizer),
+          full.getLoss(), 1e-5 * full.getLoss());
+    }
+    SweepResult everyExpert = byCell.get("layerwise/8");
+    assertEquals(full.getExactMatch(), everyExpert.getExactMatch());
+    assertEquals(full.getGeneratedTokens(), everyExpert.getGeneratedTokens());
+    assertEquals(full.getLoss(), everyExpert.getLoss(), 1e-6 * full.getLoss());
+    assertEquals(2 * 2, rows(results, "kept_experts", "gen").size(), "2 restricted cells x 2 layers");
+    JsonNode manifestTask = new ObjectMapper().readTree(
+        results.resolve("sweep_manifest/run_id=gen/manifest.json").toFile()).path("tasks").get(0);
+    assertEquals("generative", manifestTask.path("kind").asText());
+    assertEquals(maxNew, manifestTask.path("max_new_tokens").asInt());
+    assertEquals("\n\n", manifestTask.path("stop").asText());
+  }
+
+  /**
+   * Argmax over the tokenizer's ids, logits recomputed from the whole sequence, until EOS, the default stop
+   * string or {@code maxNew} tokens; the text before the stop string.
+   */
+  private static String greedyText(LanguageModel model, int[] prompt, int maxNew, TextTokenizer tokenizer,
+      PreparedDataset data) {
+    List<Integer> out = new ArrayList<>();
+    try (Decoder decoder = new RecomputingDecoder(model, null, List.of(prompt))) {
+      while (out.size() < maxNew) {
+        float[] logits = decoder.logits()[0];
+        int best = 0;
+        for (int id = 1; id < data.vocabSize(); id++) {
+          best = logits[id] > logits[best] ? id : best;
+        }
+        if (best == data.eosId()) {
+          break;
+        }
+        out.add(best);
+        if (tokenizer.decode(out.stream().mapToInt(Integer::intValue).toArray()).contains("\n\n")) {
+          break;
+        }
+        decoder.append(new int[] {best});
+      }
+    }
+    String text = tokenizer.decode(out.stream().mapToInt(Integer::intValue).toArray());
+    return text.contains("\n\n") ? text.substring(0, text.indexOf("\n\n")) : text;
+  }
+
+  /** Nats per answer token, each prompt + answer scored alone, the answer's log-probabilities summed. */
+  private static double answerLoss(List<String> prompts, List<String> answers, TextTokenizer tokenizer)
+      throws IOException {
+    double nats = 0;
+    long tokens = 0;
+    try (NDManager manager = Compute.newManager();
+        LanguageModel model = Checkpoints.loadModel(finalCheckpoint("emo"), manager)) {
+      for (int i = 0; i < prompts.size(); i++) {
+        int[] prompt = tokenizer.encode(prompts.get(i));
+        int[] answer = tokenizer.encode(answers.get(i));
+        int[] row = new int[SEQ_LEN];
+        System.arraycopy(prompt, 0, row, 0, prompt.length);
+        System.arraycopy(answer, 0, row, prompt.length, answer.length);
+        PackedSequence sequence = new PackedSequence(row, new int[] {prompt.length + answer.length},
+            new String[] {"x"}, new int[] {0}, new String[] {"gen"});
+        float[] logProbabilities = Evaluator.targetLogProbabilities(model, new PackedBatch(List.of(sequence)), null);
+        for (int t = prompt.length - 1; t < prompt.length + answer.length - 1; t++) {
+          nats -= logProbabilities[t];
+        }
+        tokens += answer.length;
+      }
+    }
+    return nats / tokens;
+  }
+
   @Test
   void aCellThatFailsWhileRunningBecomesAnErrorRowAndTheRestOfTheSweepGoesOn() throws Exception {
     Path broken = work.resolve("broken/step-00000012");
@@ -393,6 +513,10 @@ class SweepEndToEndTest {
     Files.writeString(empty, "\n");
     Path badLine = work.resolve("bad-line.jsonl");
     Files.writeString(badLine, "{\"context\": \"a\", \"choices\": [\" b\", \" c\"], \"answer\": 0}\n{\"context\": \"a\"}\n");
+    Path badGenerative = work.resolve("bad-generative.jsonl");
+    Files.writeString(badGenerative, "{\"prompt\": \"a\", \"answer\": 4}\n");
+    Path goodGenerative = work.resolve("good-generative.jsonl");
+    Files.writeString(goodGenerative, "{\"prompt\": \"a\", \"answer\": \" 4\"}\n");
     String emo = variant("emo").toString();
     Map<String, List<String>> refusals = new TreeMap<>();
     refusals.put("'methds'", List.of("methds: [global]"));
@@ -406,6 +530,12 @@ class SweepEndToEndTest {
     refusals.put(badLine + ":2: 'choices'", List.of("tasks: [{multiple_choice: " + badLine + "}]"));
     refusals.put("unknown selection method 'magic'", List.of("methods: [layerwise, magic]"));
     refusals.put("calibration_docs: expected positive numbers", List.of("calibration_docs: [0]"));
+    refusals.put("'max_new_tokens' and 'stop' are for generative tasks",
+        List.of("tasks: [{domain: " + DOMAIN + ", stop: x}]"));
+    refusals.put(badGenerative + ":1: 'answer' must be a non-empty string",
+        List.of("tasks: [{generative: " + badGenerative + "}]"));
+    refusals.put("max_new_tokens must be 1 to 31", List.of("tasks: [{generative: " + goodGenerative
+        + ", max_new_tokens: 32}]"));
     Path results = work.resolve("results-refused");
     int i = 0;
     for (Map.Entry<String, List<String>> refusal : refusals.entrySet()) {

@@ -111,9 +111,13 @@ public final class PreparedDataset {
    * tokenizer.json that prepare keeps beside the manifest.
    */
   public org.emoflow.model.tokenizer.TextTokenizer openTokenizer() {
+    return org.emoflow.model.tokenizer.Tokenizers.load(tokenizerSpec());
+  }
+
+  /** What {@link org.emoflow.model.tokenizer.Tokenizers} loads the data's tokenizer from. */
+  public String tokenizerSpec() {
     String backend = manifest.path("settings").path("tokenizer_backend").asText();
-    String spec = backend.equals("huggingface") ? root.resolve("tokenizer.json").toString() : tokenizer();
-    return org.emoflow.model.tokenizer.Tokenizers.load(spec);
+    return backend.equals("huggingface") ? root.resolve("tokenizer.json").toString() : tokenizer();
   }
 
   public List<Path> files(String split) throws IOException {

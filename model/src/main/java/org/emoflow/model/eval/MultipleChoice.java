@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.emoflow.model.data.PackedBatch;
 import org.emoflow.model.data.PackedSequence;
 import org.emoflow.model.data.packing.SegmentPacker;
 import org.emoflow.model.nn.ExpertRestriction;
@@ -148,36 +147,16 @@ public final class MultipleChoice {
     if (examples.isEmpty()) {
       throw new IllegalArgumentException("no examples to score");
     }
-    int seqLen = model.config().seqLen();
-    List<SegmentPacker.Segment> segments = new ArrayList<>();
-    List<Integer> choiceLengths = new ArrayList<>();
+    List<int[]> contexts = new ArrayList<>();
+    List<int[]> choices = new ArrayList<>();
     for (Tokenized example : examples) {
-      for (int c = 0; c < example.choices().length; c++) {
-        segments.add(segment(example, c, "multiple_choice"));
-        choiceLengths.add(example.choices()[c].length);
+      for (int[] choice : example.choices()) {
+        contexts.add(example.context());
+        choices.add(choice);
       }
     }
-    // The packer keeps segment order, so walking the rows' segments in order meets them one by one.
-    List<PackedSequence> rows = SegmentPacker.pack(segments, seqLen, padId);
-    double[] logLikelihoods = new double[segments.size()];
-    int next = 0;
-    for (int first = 0; first < rows.size(); first += batchSize) {
-      List<PackedSequence> batchRows = rows.subList(first, Math.min(rows.size(), first + batchSize));
-      float[] logProbabilities = Evaluator.targetLogProbabilities(model, new PackedBatch(batchRows), restriction);
-      for (int r = 0; r < batchRows.size(); r++) {
-        int start = r * seqLen;
-        for (int length : batchRows.get(r).segmentLengths()) {
-          int choiceLength = choiceLengths.get(next);
-          // Position t holds log p(token t + 1): the choice's tokens are predicted from its first position - 1.
-          double sum = 0;
-          for (int t = start + length - choiceLength - 1; t < start + length - 1; t++) {
-            sum += logProbabilities[t];
-          }
-          logLikelihoods[next++] = sum;
-          start += length;
-        }
-      }
-    }
+    double[] logLikelihoods =
+        Continuations.logLikelihoods(model, contexts, choices, batchSize, restriction, padId);
     int correct = 0;
     int correctPerByte = 0;
     double goldNats = 0;
@@ -211,9 +190,7 @@ public final class MultipleChoice {
   }
 
   private static SegmentPacker.Segment segment(Tokenized example, int choice, String domain) {
-    int[] context = example.context();
-    int[] tokens = Arrays.copyOf(context, context.length + example.choices()[choice].length);
-    System.arraycopy(example.choices()[choice], 0, tokens, context.length, example.choices()[choice].length);
-    return new SegmentPacker.Segment(tokens, "line-" + example.line() + "/choice-" + choice, 0, domain);
+    return new SegmentPacker.Segment(Continuations.joined(example.context(), example.choices()[choice]),
+        "line-" + example.line() + "/choice-" + choice, 0, domain);
   }
 }

@@ -1,6 +1,7 @@
 package org.emoflow.model.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 
 /** Multi-head causal self-attention; the additive mask carries causality and document boundaries. */
@@ -22,13 +23,23 @@ public final class Attention {
     this.output = params.normal(name + ".o_proj.weight", square, outStd, true);
   }
 
-  /** x: [B, L, d]; mask: [B, 1, L, L], 0 where attention is allowed and a large negative elsewhere. */
-  public NDArray forward(NDArray x, Rotary.Tables rotary, NDArray mask) {
+  /**
+   * x: [B, L, d]; mask: [B, 1, L, C + L], 0 where attention is allowed and a large negative elsewhere.
+   *
+   * @param cache null, or the C earlier tokens' keys and values: the new ones are appended to it and the
+   *     queries attend over all C + L
+   */
+  public NDArray forward(NDArray x, Rotary.Tables rotary, NDArray mask, KvCache.Layer cache) {
     long batch = x.getShape().get(0);
     long length = x.getShape().get(1);
     NDArray q = Rotary.apply(splitHeads(Linear.apply(x, query), batch, length), rotary);
     NDArray k = Rotary.apply(splitHeads(Linear.apply(x, key), batch, length), rotary);
     NDArray v = splitHeads(Linear.apply(x, value), batch, length);
+    if (cache != null) {
+      NDList all = cache.extend(k, v);
+      k = all.get(0);
+      v = all.get(1);
+    }
     NDArray scores = Scalars.multiply(q.matMul(k.transpose(0, 1, 3, 2)), 1.0 / Math.sqrt(headDim)).add(mask);
     NDArray context = scores.softmax(-1).matMul(v);
     return Linear.apply(context.transpose(0, 2, 1, 3).reshape(batch, length, (long) heads * headDim), output);

@@ -17,9 +17,9 @@ public final class Block {
     this.feedForward = feedForward;
   }
 
-  /** x: [B, L, d]. */
-  public NDArray forward(NDArray x, Rotary.Tables rotary, ForwardContext context) {
-    NDArray h = x.add(attention.forward(attentionNorm.forward(x), rotary, context.batch.attentionMask));
+  /** x: [B, L, d]; cache: null, or this layer's keys and values of the earlier tokens (extended here). */
+  public NDArray forward(NDArray x, Rotary.Tables rotary, ForwardContext context, KvCache.Layer cache) {
+    NDArray h = x.add(attention.forward(attentionNorm.forward(x), rotary, context.batch.attentionMask, cache));
     Shape shape = h.getShape();
     NDArray tokens = feedForwardNorm.forward(h).reshape(shape.get(0) * shape.get(1), shape.get(2));
     return h.add(feedForward.forward(tokens, context).reshape(shape));

@@ -67,15 +67,23 @@ public final class LanguageModel implements AutoCloseable {
 
   /** The final normalised hidden states, [T, d]. */
   public NDArray hidden(ForwardContext context) {
+    return hidden(context, null);
+  }
+
+  /**
+   * As {@link #hidden(ForwardContext)}, the batch's tokens following the ones held in {@code cache} (null:
+   * none), whose keys and values are appended to it.
+   */
+  public NDArray hidden(ForwardContext context, KvCache cache) {
     BatchTensors batch = context.batch;
-    long b = batch.host.batch;
-    long l = batch.host.length;
+    long b = batch.rows;
+    long l = batch.length;
     // torch.embedding, not an indexed read: its backward accumulates repeated ids deterministically.
     NDArray x = batch.tokens.getNDArrayInternal().embedding(batch.tokens, embedding, SparseFormat.DENSE)
         .singletonOrThrow().reshape(b, l, config.dModel());
     Rotary.Tables tables = rotary.tables(batch.positions);
-    for (Block block : blocks) {
-      x = block.forward(x, tables, context);
+    for (int layer = 0; layer < blocks.size(); layer++) {
+      x = blocks.get(layer).forward(x, tables, context, cache == null ? null : cache.layer(layer));
     }
     return finalNorm.forward(x).reshape(b * l, config.dModel());
   }

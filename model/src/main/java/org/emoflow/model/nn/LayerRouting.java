@@ -13,7 +13,8 @@ import ai.djl.ndarray.NDArray;
  * @param topExperts host copy of the chosen routed experts, [T * k], token-major
  * @param topWeights [T, k] the gate values of the chosen experts (not renormalised over the k)
  * @param assignments per routed expert, how many real (non-padding) tokens chose it
- * @param pool [S, E-1] boolean pool membership per segment, or null without a pool
+ * @param pool [S, E-1] boolean pool membership per segment (per batch row when the pools were given), or null
+ *     without a pool
  * @param expertOutputNorms [T, k] L2 norm of each chosen expert's output, or null when not asked for
  */
 public record LayerRouting(

@@ -9,7 +9,6 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import org.emoflow.model.ModelConfig;
-import org.emoflow.model.data.PackedBatch;
 
 /**
  * y = E_shared(x) + sum over the chosen routed experts i of gate_i * E_i(x), dropless; the choice is the
@@ -39,7 +38,7 @@ public final class MoeLayer implements FeedForward {
   @Override
   public NDArray forward(NDArray x, ForwardContext context) {
     Router.Decision decision = router.route(Linear.apply(x, routerWeight), context, layer);
-    Dispatch dispatch = new Dispatch(context.batch.host, decision.topExperts());
+    Dispatch dispatch = new Dispatch(context.batch.padding, decision.topExperts());
     NDArray perSlot = dispatch.run(x, context.batch.manager);
     NDArray routedOutput = perSlot.mul(decision.topWeights().expandDims(-1)).sum(new int[] {1});
     NDArray outputNorms = context.wantsExpertOutputNorms() ? perSlot.square().sum(new int[] {-1}).sqrt() : null;
@@ -62,10 +61,10 @@ public final class MoeLayer implements FeedForward {
     private final long[] sortedPositionOfSlot;
     private final int[] expertStart = new int[routed + 1];
 
-    Dispatch(PackedBatch batch, long[] topExperts) {
-      int tokens = batch.totalTokens();
+    Dispatch(boolean[] padding, long[] topExperts) {
+      int tokens = padding.length;
       for (int t = 0; t < tokens; t++) {
-        if (!batch.padding[t]) {
+        if (!padding[t]) {
           for (int j = 0; j < topK; j++) {
             assignments[(int) topExperts[t * topK + j]]++;
           }
@@ -81,7 +80,7 @@ public final class MoeLayer implements FeedForward {
       for (int t = 0; t < tokens; t++) {
         for (int j = 0; j < topK; j++) {
           int slot = t * topK + j;
-          if (batch.padding[t]) {
+          if (padding[t]) {
             sortedPositionOfSlot[slot] = slots;
           } else {
             int position = next[(int) topExperts[slot]]++;

@@ -14,14 +14,16 @@ import org.emoflow.model.RouterKind;
  * <ul>
  *   <li>standard: p = softmax(z), the top-k of p with their plain softmax values as gates;
  *   <li>EMO: per segment d, s_d = sum of p over its tokens; the pool is the M_d experts with the largest
- *       s_d; logits outside the pool are masked, g = softmax(masked z), top-k of g with g as gates.
+ *       s_d; logits outside the pool are masked, g = softmax(masked z), top-k of g with g as gates. The
+ *       pool may instead be given per batch row ({@link ForwardContext#withPools}).
  * </ul>
  *
  * A restriction to kept experts masks the others' logits before either rule.
  */
 public final class Router {
   /**
-   * The decision for one layer; tensors are [T, E-1], [T, E-1], [T], [T, k], [T, k]; pool [S, E-1] or null.
+   * The decision for one layer; tensors are [T, E-1], [T, E-1], [T], [T, k], [T, k]; pool [S, E-1] ([B, E-1]
+   * when given) or null.
    * {@code routedProbabilities} is p = softmax(z) over the (kept) routed experts before any pool mask, the
    * same tensor as {@code probabilities} where there is no pool.
    */
@@ -46,11 +48,19 @@ public final class Router {
     }
     NDArray pool = null;
     NDArray unpooled = null;
-    if (kind == RouterKind.EMO && context.pools() != null) {
-      // Chosen on detached probabilities: no gradient flows through the choice.
+    NDArray tokenPool = null;
+    if (kind == RouterKind.EMO && (context.givenPool(layer) != null || context.pools() != null)) {
+      // Pools are chosen on detached probabilities: no gradient flows through the choice.
       unpooled = logits.stopGradient().softmax(-1);
-      pool = pool(unpooled, context, layer);
-      NDArray tokenPool = pool.get(new NDIndex("{}", context.batch.segmentOfToken));
+      if (context.givenPool(layer) != null) {
+        pool = context.givenPool(layer);
+        tokenPool = pool.get(new NDIndex("{}", rowOfToken(context.batch)));
+      } else {
+        pool = pool(unpooled, context, layer);
+        tokenPool = pool.get(new NDIndex("{}", context.batch.segmentOfToken));
+      }
+    }
+    if (tokenPool != null) {
       logits = logits.add(tokenPool.toType(DataType.FLOAT32, false).sub(1f).mul(-BatchTensors.MASKED));
     }
     NDArray probabilities = logits.softmax(-1);
@@ -75,6 +85,14 @@ public final class Router {
       pool = pool.logicalAnd(manager.create(restriction.logitBias(layer, routed)).eq(0f));
     }
     return pool;
+  }
+
+  private static NDArray rowOfToken(BatchTensors batch) {
+    long[] rows = new long[batch.rows * batch.length];
+    for (int t = 0; t < rows.length; t++) {
+      rows[t] = t / batch.length;
+    }
+    return batch.manager.create(rows);
   }
 
   private static NDArray logSumExp(NDArray logits) {

@@ -200,7 +200,7 @@ public final class PruneCommand implements Command<PruneCommand.Options> {
   }
 
   /** The checkpoint directory itself, or the final checkpoint a training output's summary names; verified. */
-  static Path checkpoint(Path given) throws IOException {
+  public static Path checkpoint(Path given) throws IOException {
     if (!Files.isDirectory(given)) {
       throw InvalidOptionException.of("checkpoint", given + " is not a directory");
     }
@@ -226,37 +226,11 @@ public final class PruneCommand implements Command<PruneCommand.Options> {
   }
 
   /**
-   * --data, else the dataset the checkpoint was trained on: the path its trainer state records or, when
-   * that has moved with its run directory, RUN/prepared for a checkpoint RUN/variants/NAME/checkpoints/step-N,
-   * provided its manifest is the one trained on.
+   * --data, else the dataset the checkpoint was trained on ({@link #trainingData}); refused when it does not
+   * fit the checkpoint's model.
    */
   private static PreparedDataset data(Options options, Path checkpoint, ModelConfig config) throws IOException {
-    Path root;
-    if (options.getData() != null) {
-      root = Path.of(options.getData());
-    } else {
-      if (!Files.isRegularFile(checkpoint.resolve(Checkpoints.TRAINER))) {
-        throw InvalidOptionException.of("data", "required: " + checkpoint + " has no " + Checkpoints.TRAINER
-            + " that names the data it was trained on");
-      }
-      TrainerState state = Checkpoints.readState(checkpoint);
-      root = Path.of(state.dataPath());
-      Path run = checkpoint.toAbsolutePath().normalize();
-      for (int up = 0; up < 4 && run != null; up++) {
-        run = run.getParent();
-      }
-      if (!Files.isDirectory(root) && run != null && sameManifest(run.resolve("prepared"), state.dataManifestSha256())) {
-        root = run.resolve("prepared");
-      }
-      if (!Files.isDirectory(root)) {
-        throw InvalidOptionException.of("data", "required: the data " + checkpoint + " was trained on ("
-            + state.dataPath() + ") is gone");
-      }
-      if (!sameManifest(root, state.dataManifestSha256())) {
-        System.err.println("prune: warning: " + root + " was prepared again since " + checkpoint
-            + " was trained on it (its manifest changed)");
-      }
-    }
+    Path root = options.getData() != null ? Path.of(options.getData()) : trainingData(checkpoint, "prune");
     PreparedDataset data;
     try {
       data = PreparedDataset.open(root);
@@ -268,6 +242,39 @@ public final class PruneCommand implements Command<PruneCommand.Options> {
           + ") does not fit the checkpoint's model (vocabulary " + config.vocabSize() + ", L = " + config.seqLen() + ")");
     }
     return data;
+  }
+
+  /**
+   * The prepared dataset a checkpoint was trained on: the path its trainer state records or, when that has
+   * moved with its run directory, RUN/prepared for a checkpoint RUN/variants/NAME/checkpoints/step-N,
+   * provided its manifest is the one trained on. Refused (as --data, which names it instead) when the
+   * checkpoint records none or it is gone.
+   *
+   * @param command prefixes the warning printed when the dataset was prepared again since
+   */
+  public static Path trainingData(Path checkpoint, String command) throws IOException {
+    if (!Files.isRegularFile(checkpoint.resolve(Checkpoints.TRAINER))) {
+      throw InvalidOptionException.of("data", "required: " + checkpoint + " has no " + Checkpoints.TRAINER
+          + " that names the data it was trained on");
+    }
+    TrainerState state = Checkpoints.readState(checkpoint);
+    Path root = Path.of(state.dataPath());
+    Path run = checkpoint.toAbsolutePath().normalize();
+    for (int up = 0; up < 4 && run != null; up++) {
+      run = run.getParent();
+    }
+    if (!Files.isDirectory(root) && run != null && sameManifest(run.resolve("prepared"), state.dataManifestSha256())) {
+      root = run.resolve("prepared");
+    }
+    if (!Files.isDirectory(root)) {
+      throw InvalidOptionException.of("data", "required: the data " + checkpoint + " was trained on ("
+          + state.dataPath() + ") is gone");
+    }
+    if (!sameManifest(root, state.dataManifestSha256())) {
+      System.err.println(command + ": warning: " + root + " was prepared again since " + checkpoint
+          + " was trained on it (its manifest changed)");
+    }
+    return root;
   }
 
   private static boolean sameManifest(Path prepared, String sha256) throws IOException {

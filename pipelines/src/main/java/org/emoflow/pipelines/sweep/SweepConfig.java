@@ -27,14 +27,17 @@ public record SweepConfig(
     Workers workers) {
 
   /**
-   * Either {@code domain} (a domain of the prepared dataset) or {@code multiple_choice} (a JSONL task file,
-   * calibrated on the gold answers of {@code calibration}, by default the task file itself).
+   * One of {@code domain} (a domain of the prepared dataset), {@code multiple_choice} (a JSONL task file,
+   * calibrated on the gold answers of {@code calibration}, by default the task file itself) or {@code
+   * generative} (a JSONL file of prompts and answers, scored by exact match of what the model writes in at
+   * most {@code max_new_tokens} tokens, up to {@code stop}; calibrated like multiple choice).
    */
-  public record Task(String name, String domain, String multipleChoice, String calibration) {}
+  public record Task(String name, String domain, String multipleChoice, String calibration, String generative,
+      Integer maxNewTokens, String stop) {}
 
   /**
    * @param maxDocuments validation documents per LM task (0: all)
-   * @param maxExamples examples per multiple-choice task (0: all)
+   * @param maxExamples examples per multiple-choice or generative task (0: all)
    */
   public record Evaluation(Integer batchSize, Integer maxDocuments, Integer maxExamples) {}
 

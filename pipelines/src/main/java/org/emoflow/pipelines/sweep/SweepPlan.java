@@ -21,6 +21,7 @@ import org.emoflow.model.checkpoint.Checkpoints;
 import org.emoflow.model.checkpoint.TrainerState;
 import org.emoflow.model.data.InvalidDatasetException;
 import org.emoflow.model.data.PreparedDataset;
+import org.emoflow.model.eval.GenerativeTask;
 import org.emoflow.model.eval.InvalidTaskException;
 import org.emoflow.model.eval.MultipleChoice;
 import org.emoflow.model.select.ExpertSelector;
@@ -40,7 +41,7 @@ import org.emoflow.transforms.sweep.SweepTask;
  * A sweep config checked against its checkpoints and data, and laid out as cell groups. Every check that
  * can fail runs here, before any Beam work: checkpoints exist and pass their checksums, each has a
  * prepared dataset, tasks have documents (validation, and training ones to calibrate on) or examples that
- * fit the model's rows, every K fits every MoE checkpoint, methods are known. A refusal names the key and,
+ * fit the model's rows (a generative task's with room for max_new_tokens), every K fits every MoE checkpoint, methods are known. A refusal names the key and,
  * where it depends on one, the checkpoint or task.
  *
  * <p>The grid, per checkpoint and task: the full model; per K and seed a random subset; per calibration
@@ -53,6 +54,10 @@ public record SweepPlan(
     SweepSettings settings, String manifestJson, List<String> warnings) {
 
   private static final String RUN_ID = "[A-Za-z0-9_.-]+";
+
+  /** A generative task's bounds on what the model writes, unless the task sets them. */
+  static final int DEFAULT_MAX_NEW_TOKENS = 32;
+  static final String DEFAULT_STOP = "\n\n";
 
   /** The full model's K for a dense checkpoint: its single feed-forward. */
   private static final int DENSE_EXPERTS = 1;
@@ -408,30 +413,47 @@ public record SweepPlan(
         SweepConfig.Evaluation evaluation) throws IOException {
       List<SweepConfig.Task> entries = config.tasks() == null ? List.of() : config.tasks();
       if (entries.isEmpty()) {
-        throw refuse("tasks", "required: a domain of the prepared data ({domain: NAME}) or a multiple-choice file"
-            + " ({multiple_choice: FILE.jsonl})");
+        throw refuse("tasks", "required: a domain of the prepared data ({domain: NAME}), a multiple-choice file"
+            + " ({multiple_choice: FILE.jsonl}) or a generative one ({generative: FILE.jsonl})");
       }
       List<SweepTask> tasks = new ArrayList<>();
       Set<String> names = new HashSet<>();
       for (int i = 0; i < entries.size(); i++) {
         SweepConfig.Task entry = entries.get(i);
         String key = "tasks[" + i + "]";
-        if (entry == null || (entry.domain() == null) == (entry.multipleChoice() == null)) {
-          throw refuse(key, "needs either 'domain' or 'multiple_choice', not both or neither");
+        long kinds = entry == null ? 0
+            : java.util.stream.Stream.of(entry.domain(), entry.multipleChoice(), entry.generative())
+                .filter(java.util.Objects::nonNull).count();
+        if (kinds != 1) {
+          throw refuse(key, "needs one of 'domain', 'multiple_choice' or 'generative'");
         }
         if (entry.domain() != null && entry.calibration() != null) {
-          throw refuse(key, "'calibration' is for multiple-choice tasks; a domain calibrates on its training documents");
+          throw refuse(key, "'calibration' is for task files; a domain calibrates on its training documents");
         }
+        if (entry.generative() == null && (entry.maxNewTokens() != null || entry.stop() != null)) {
+          throw refuse(key, "'max_new_tokens' and 'stop' are for generative tasks");
+        }
+        String file = entry.multipleChoice() != null ? entry.multipleChoice() : entry.generative();
         String name = entry.name() != null ? entry.name() : entry.domain() != null ? entry.domain()
-            : Path.of(entry.multipleChoice()).getFileName().toString().replaceFirst("\\.jsonl$", "");
+            : Path.of(file).getFileName().toString().replaceFirst("\\.jsonl$", "");
         if (name.isBlank() || !names.add(name)) {
           throw refuse(key, "task name '" + name + "' is empty or used twice (set 'name')");
         }
         key += " '" + name + "'";
-        SweepTask task = entry.domain() != null
-            ? SweepTask.domain(name, entry.domain())
-            : SweepTask.multipleChoice(name, absolute(entry.multipleChoice()),
-                absolute(entry.calibration() != null ? entry.calibration() : entry.multipleChoice()));
+        String calibration = file == null ? null : absolute(entry.calibration() != null ? entry.calibration() : file);
+        SweepTask task;
+        if (entry.domain() != null) {
+          task = SweepTask.domain(name, entry.domain());
+        } else if (entry.multipleChoice() != null) {
+          task = SweepTask.multipleChoice(name, absolute(file), calibration);
+        } else {
+          int maxNewTokens = entry.maxNewTokens() == null ? DEFAULT_MAX_NEW_TOKENS : entry.maxNewTokens();
+          if (maxNewTokens < 1) {
+            throw refuse(key + ": max_new_tokens", "must be positive, got " + maxNewTokens);
+          }
+          task = SweepTask.generative(name, absolute(file), calibration, maxNewTokens,
+              entry.stop() == null ? DEFAULT_STOP : entry.stop());
+        }
         for (SweepCheckpoint checkpoint : checkpoints) {
           if (task.isLanguageModelling()) {
             checkDomain(key, task, checkpoint, calibrates && checkpoint.isMoe());
@@ -468,22 +490,30 @@ public record SweepPlan(
       List<String> files = calibrates && !task.calibrationFile().equals(task.file())
           ? List.of(task.file(), task.calibrationFile()) : List.of(task.file());
       for (String path : files) {
-        List<MultipleChoice.Example> examples;
-        try {
-          examples = MultipleChoice.read(Path.of(path), path.equals(task.file()) ? maxExamples : 0);
+        int limit = path.equals(task.file()) ? maxExamples : 0;
+        try (TextTokenizer tokenizer = datasets.get(checkpoint.dataDir()).openTokenizer()) {
+          if (task.isGenerative()) {
+            List<GenerativeTask.Example> examples = GenerativeTask.read(Path.of(path), limit);
+            requireExamples(key, path, examples);
+            GenerativeTask.tokenize(examples, tokenizer, model.seqLen(), task.maxNewTokens());
+          } else {
+            List<MultipleChoice.Example> examples = MultipleChoice.read(Path.of(path), limit);
+            requireExamples(key, path, examples);
+            MultipleChoice.tokenize(examples, tokenizer, model.seqLen());
+          }
         } catch (InvalidTaskException e) {
           throw refuse(key, e.getMessage());
         } catch (IOException e) {
           throw refuse(key, "cannot read " + path + " (" + e + ")");
-        }
-        if (examples.isEmpty()) {
-          throw refuse(key, path + " holds no examples");
-        }
-        try (TextTokenizer tokenizer = datasets.get(checkpoint.dataDir()).openTokenizer()) {
-          MultipleChoice.tokenize(examples, tokenizer, model.seqLen());
         } catch (IllegalArgumentException e) {
           throw refuse(key, path + " in the tokens of checkpoint '" + checkpoint.name() + "': " + e.getMessage());
         }
+      }
+    }
+
+    private void requireExamples(String key, String path, List<?> examples) {
+      if (examples.isEmpty()) {
+        throw refuse(key, path + " holds no examples");
       }
     }
 
@@ -516,6 +546,9 @@ public record SweepPlan(
           node.put("file", task.file()).put("sha256", Checkpoints.sha256(Path.of(task.file())))
               .put("calibration_file", task.calibrationFile())
               .put("calibration_sha256", Checkpoints.sha256(Path.of(task.calibrationFile())));
+        }
+        if (task.isGenerative()) {
+          node.put("max_new_tokens", task.maxNewTokens()).put("stop", task.stop());
         }
       }
       ObjectNode grid = manifest.putObject("grid");

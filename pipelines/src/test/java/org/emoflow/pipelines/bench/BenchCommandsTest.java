@@ -55,6 +55,15 @@ class BenchCommandsTest {
   }
 
   @Test
+  void generateBenchmarkRefusesBadOptions() {
+    assertTrue(refusal("bench-generate").contains("--checkpoint is required"));
+    assertTrue(refusal("bench-generate", "--checkpoint=x", "--repeats=0").contains("--repeats: must be positive"));
+    assertTrue(refusal("bench-generate", "--checkpoint=x", "--prompt-tokens=0").contains("--prompt-tokens"));
+    assertTrue(refusal("bench-generate", "--checkpoint=" + directory.resolve("none"))
+        .contains("--checkpoint: " + directory.resolve("none") + " is not a directory"));
+  }
+
+  @Test
   void medianOfOddAndEvenCounts() {
     assertEquals(2.0, TrainBenchmark.median(new double[] {1, 2, 9}));
     assertEquals(2.5, TrainBenchmark.median(new double[] {1, 2, 3, 9}));

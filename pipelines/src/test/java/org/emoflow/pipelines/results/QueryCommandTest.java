@@ -145,7 +145,7 @@ class QueryCommandTest {
       assertFalse(result.out().contains("(0 rows)"), blocks.group(1) + " finds rows in the fixture");
       count++;
     }
-    assertEquals(6, count);
+    assertEquals(7, count);
   }
 
   @Test

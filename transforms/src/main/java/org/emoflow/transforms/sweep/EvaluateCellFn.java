@@ -1,23 +1,29 @@
 package org.emoflow.transforms.sweep;
 
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.values.TupleTag;
 import org.emoflow.model.ModelConfig;
 import org.emoflow.model.data.PackedSequence;
+import org.emoflow.model.data.PreparedDataset;
 import org.emoflow.model.eval.Evaluator;
+import org.emoflow.model.eval.GenerativeTask;
 import org.emoflow.model.eval.MultipleChoice;
 import org.emoflow.model.nn.ExpertRestriction;
 import org.emoflow.model.nn.LanguageModel;
+import org.emoflow.model.tokenizer.TextTokenizer;
+import org.emoflow.model.tokenizer.Tokenizers;
 import org.emoflow.schemas.KeptExperts;
 import org.emoflow.schemas.SweepResult;
 
 /**
  * Evaluates one selected cell with its restriction on the model the worker keeps loaded: an LM task's loss
  * and bits per byte on the domain's validation documents, a multiple-choice task's accuracies (and its
- * correct answers' loss). Emits the cell's row (with {@code error} set and no metrics if anything failed)
+ * correct answers' loss), a generative task's exact match of greedy generations (and its reference answers'
+ * loss). Emits the cell's row (with {@code error} set and no metrics if anything failed)
  * and, for a restricted cell that succeeded, one {@link KeptExperts} row per layer.
  */
 final class EvaluateCellFn extends DoFn<SelectedCell, SweepResult> {
@@ -25,6 +31,8 @@ final class EvaluateCellFn extends DoFn<SelectedCell, SweepResult> {
   static final TupleTag<KeptExperts> KEPT = new TupleTag<>("kept-experts") {};
 
   private final SweepSettings settings;
+  /** Per tokenizer spec, the JVM's shared instance this DoFn holds until teardown (generations are decoded). */
+  private transient Map<String, TextTokenizer> tokenizers;
 
   EvaluateCellFn(SweepSettings settings) {
     this.settings = settings;
@@ -33,11 +41,18 @@ final class EvaluateCellFn extends DoFn<SelectedCell, SweepResult> {
   @Setup
   public void setup() {
     WorkerModels.useThreads(settings.threads());
+    tokenizers = new HashMap<>();
   }
 
-  /** The metric columns of one evaluated cell. */
-  private record Metrics(double loss, double bitsPerByte, Double accuracy, Double accuracyPerByte, long tokens,
-      long bytes, long paramsKept, double seconds) {}
+  @Teardown
+  public void teardown() {
+    tokenizers.values().forEach(TextTokenizer::close);
+    tokenizers.clear();
+  }
+
+  /** The metric columns of one evaluated cell; the task kind's own ones are null for the others. */
+  private record Metrics(double loss, double bitsPerByte, Double accuracy, Double accuracyPerByte, Double exactMatch,
+      Long generatedTokens, long tokens, long bytes, long paramsKept, double seconds) {}
 
   @ProcessElement
   public void process(@Element SelectedCell selected, MultiOutputReceiver out) {
@@ -78,7 +93,11 @@ final class EvaluateCellFn extends DoFn<SelectedCell, SweepResult> {
       if (loss == null) {
         throw new IllegalStateException("no scored tokens of domain '" + task.domain() + "' to evaluate");
       }
-      return new Metrics(loss.loss(), loss.bitsPerByte(), null, null, loss.tokens(), loss.bytes(), paramsKept, seconds);
+      return new Metrics(loss.loss(), loss.bitsPerByte(), null, null, null, null, loss.tokens(), loss.bytes(),
+          paramsKept, seconds);
+    }
+    if (task.isGenerative()) {
+      return generative(model, cell, restriction, tokenBytes, paramsKept);
     }
     List<MultipleChoice.Tokenized> examples =
         TaskData.evaluationExamples(cell.checkpoint(), task, settings.evalExamples(), config.seqLen());
@@ -87,8 +106,24 @@ final class EvaluateCellFn extends DoFn<SelectedCell, SweepResult> {
     MultipleChoice.Result result =
         MultipleChoice.score(model, examples, settings.batchSize(), restriction, tokenBytes, padId);
     double seconds = (System.nanoTime() - started) / 1e9;
-    return new Metrics(result.loss(), result.bitsPerByte(), result.accuracy(), result.accuracyPerByte(),
+    return new Metrics(result.loss(), result.bitsPerByte(), result.accuracy(), result.accuracyPerByte(), null, null,
         result.goldTokens(), result.goldBytes(), paramsKept, seconds);
+  }
+
+  private Metrics generative(LanguageModel model, Cell cell, ExpertRestriction restriction, int[] tokenBytes,
+      long paramsKept) throws java.io.IOException {
+    SweepTask task = cell.task();
+    List<GenerativeTask.Tokenized> examples =
+        TaskData.generativeExamples(cell.checkpoint(), task, settings.evalExamples(), model.config().seqLen());
+    PreparedDataset data = TaskData.dataset(cell.checkpoint());
+    TextTokenizer tokenizer =
+        tokenizers.computeIfAbsent(data.tokenizerSpec(), spec -> Tokenizers.shared(spec, null));
+    long started = System.nanoTime();
+    GenerativeTask.Result result = GenerativeTask.score(model, examples, settings.batchSize(), restriction, tokenBytes,
+        data.padId(), data.eosId(), new GenerativeTask.Settings(task.maxNewTokens(), task.stop()), tokenizer);
+    double seconds = (System.nanoTime() - started) / 1e9;
+    return new Metrics(result.loss(), result.bitsPerByte(), null, null, result.exactMatch(), result.generatedTokens(),
+        result.answerTokens(), result.answerBytes(), paramsKept, seconds);
   }
 
   private SweepResult row(SelectedCell selected, Metrics metrics, String error) {
@@ -113,6 +148,8 @@ final class EvaluateCellFn extends DoFn<SelectedCell, SweepResult> {
         .setBitsPerByte(ok ? finite(metrics.bitsPerByte()) : null)
         .setAccuracy(ok ? metrics.accuracy() : null)
         .setAccuracyPerByte(ok ? metrics.accuracyPerByte() : null)
+        .setExactMatch(ok ? metrics.exactMatch() : null)
+        .setGeneratedTokens(ok ? metrics.generatedTokens() : null)
         .setEvalTokens(ok ? metrics.tokens() : null)
         .setEvalBytes(ok ? metrics.bytes() : null)
         .setParamsKept(ok ? metrics.paramsKept() : null)

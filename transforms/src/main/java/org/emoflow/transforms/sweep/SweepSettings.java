@@ -7,7 +7,7 @@ import java.io.Serializable;
  *
  * @param batchSize rows per forward pass
  * @param evalDocuments validation documents per LM task (0: all)
- * @param evalExamples examples per multiple-choice task (0: all)
+ * @param evalExamples examples per multiple-choice or generative task (0: all)
  * @param threads libtorch intra-op threads per worker JVM (0: libtorch's default)
  * @param idleModels loaded models a worker JVM keeps while no element uses them
  * @param analysis whether to write the routing and specialisation tables

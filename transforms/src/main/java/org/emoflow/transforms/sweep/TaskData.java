@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.emoflow.model.data.PackedSequence;
 import org.emoflow.model.data.PreparedDataset;
+import org.emoflow.model.eval.GenerativeTask;
 import org.emoflow.model.eval.MultipleChoice;
 import org.emoflow.model.select.CalibrationDocuments;
 import org.emoflow.model.tokenizer.TextTokenizer;
@@ -71,10 +72,19 @@ final class TaskData {
         Integer.toString(seqLen)), () -> examples(checkpoint, Path.of(task.file()), maxExamples, seqLen));
   }
 
+  /** The generative task file's examples in the checkpoint's tokens, prompts fit to rows of {@code seqLen}. */
+  static List<GenerativeTask.Tokenized> generativeExamples(SweepCheckpoint checkpoint, SweepTask task, int maxExamples,
+      int seqLen) throws IOException {
+    return cached(String.join("\u0000", "gen", checkpoint.dataDir(), task.file(), Integer.toString(maxExamples),
+        Integer.toString(seqLen), Integer.toString(task.maxNewTokens())),
+        () -> generative(checkpoint, Path.of(task.file()), maxExamples, seqLen, task.maxNewTokens()));
+  }
+
   /**
    * Calibration rows: for a domain, {@code documents} whole documents of the train split sampled by
    * {@code seed} ({@link CalibrationDocuments}, the sample {@code prune} takes with the same numbers); for a
-   * multiple-choice task, context + correct choice of the calibration file's first examples, one segment each.
+   * multiple-choice task, context + correct choice of the calibration file's first examples, one segment each;
+   * for a generative task, prompt + answer of them.
    *
    * @param documents how many (null: all)
    */
@@ -85,8 +95,12 @@ final class TaskData {
     if (task.isLanguageModelling()) {
       return CalibrationDocuments.select(data, PreparedDataset.TRAIN, task.domain(), limit, seed);
     }
-    List<MultipleChoice.Tokenized> examples = examples(checkpoint, Path.of(task.calibrationFile()), limit, seqLen);
-    return MultipleChoice.goldRows(examples, task.name(), seqLen, data.padId());
+    Path file = Path.of(task.calibrationFile());
+    if (task.isGenerative()) {
+      return GenerativeTask.goldRows(generative(checkpoint, file, limit, seqLen, task.maxNewTokens()), task.name(),
+          seqLen, data.padId());
+    }
+    return MultipleChoice.goldRows(examples(checkpoint, file, limit, seqLen), task.name(), seqLen, data.padId());
   }
 
   static int padId(SweepCheckpoint checkpoint) throws IOException {
@@ -95,6 +109,13 @@ final class TaskData {
 
   static PreparedDataset dataset(SweepCheckpoint checkpoint) throws IOException {
     return PreparedDataset.open(Path.of(checkpoint.dataDir()));
+  }
+
+  private static List<GenerativeTask.Tokenized> generative(SweepCheckpoint checkpoint, Path file, int limit,
+      int seqLen, int maxNewTokens) throws IOException {
+    try (TextTokenizer tokenizer = dataset(checkpoint).openTokenizer()) {
+      return GenerativeTask.tokenize(GenerativeTask.read(file, limit), tokenizer, seqLen, maxNewTokens);
+    }
   }
 
   private static List<MultipleChoice.Tokenized> examples(SweepCheckpoint checkpoint, Path file, int limit, int seqLen)
