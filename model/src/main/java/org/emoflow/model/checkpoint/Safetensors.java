@@ -37,6 +37,7 @@ import java.util.Set;
 public final class Safetensors {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final long MAX_HEADER_BYTES = 100L << 20;
+  private static final int CHUNK = 4096;
 
   /** Element types, by their safetensors names. */
   public enum DType {
@@ -151,18 +152,39 @@ public final class Safetensors {
   }
 
   /**
-   * The little-endian bytes of a tensor in the given dtype (converted by the engine): a view of the tensor's
-   * memory where it already is a contiguous CPU tensor of that dtype, so nothing is copied.
+   * The tensor's values, little-endian, in the given dtype (F32 or BF16): float32 is written from a view of
+   * the tensor's own memory where it is a contiguous CPU tensor, so nothing is copied; BF16 is rounded to
+   * nearest, ties to even (as PyTorch rounds), chunk by chunk.
    */
   public static void writeArray(NDArray array, DType dtype, WritableByteChannel channel) throws IOException {
-    NDArray converted = array.getDataType() == dtype.engineType() ? array : array.toType(dtype.engineType(), false);
-    try {
-      writeFully(channel, converted.toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN));
-    } finally {
-      if (converted != array) {
-        converted.close();
-      }
+    if (array.getDataType() != DataType.FLOAT32) {
+      throw new IllegalArgumentException("only float32 tensors are written, got " + array.getDataType());
     }
+    ByteBuffer floats = array.toByteBuffer(true).order(ByteOrder.nativeOrder());
+    switch (dtype) {
+      case F32 -> writeFully(channel, floats.order(ByteOrder.LITTLE_ENDIAN));
+      case BF16 -> {
+        java.nio.FloatBuffer values = floats.asFloatBuffer();
+        ByteBuffer chunk = ByteBuffer.allocate(CHUNK * 2).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0, n = values.limit(); i < n; i++) {
+          chunk.putShort(toBfloat16(values.get(i)));
+          if (!chunk.hasRemaining() || i == n - 1) {
+            writeFully(channel, chunk.flip());
+            chunk.clear();
+          }
+        }
+      }
+      default -> throw new IllegalArgumentException("writing " + dtype + " is not supported");
+    }
+  }
+
+  /** float32 to bfloat16 bits: round to nearest, ties to even; NaN stays a (quiet) NaN. */
+  static short toBfloat16(float value) {
+    int bits = Float.floatToRawIntBits(value);
+    if (Float.isNaN(value)) {
+      return (short) ((bits >>> 16) | 0x40);
+    }
+    return (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
   }
 
   /** IEEE 754 binary16 to float32 (exact: every half value is a float value). */
@@ -311,8 +333,9 @@ public final class Safetensors {
     }
 
     /**
-     * The tensor as a float32 array in memory the engine owns, on the manager's device: BF16 and F16 are
-     * converted exactly. The file's bytes are mapped, handed to libtorch, and unmapped once copied.
+     * The tensor as a float32 array in memory the engine owns, on the manager's device. The file's bytes
+     * are mapped and unmapped once copied: libtorch copies float32 itself; BF16 and F16 are converted
+     * exactly, chunk by chunk, straight into the new tensor's memory (DJL cannot hand BF16 to libtorch).
      */
     public NDArray tensor(String name, NDManager manager) throws IOException {
       TensorEntry entry = entry(name);
@@ -326,21 +349,45 @@ public final class Safetensors {
       MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + entry.begin(),
           entry.end() - entry.begin());
       try {
-        NDArray alias = manager.create(mapped, shape, entry.dtype().engineType());
-        NDArray owned;
         if (entry.dtype() != DType.F32) {
-          owned = alias.toType(DataType.FLOAT32, false);
-        } else if (alias.getDevice().isGpu()) {
+          return converted(mapped, entry.dtype(), shape, manager);
+        }
+        NDArray alias = manager.create(mapped, shape, DataType.FLOAT32);
+        if (alias.getDevice().isGpu()) {
           // The engine copied the bytes to the device already; the result does not use the mapping.
           return alias;
-        } else {
-          owned = alias.duplicate();
         }
+        NDArray owned = alias.duplicate();
         alias.close();
         return owned;
       } finally {
         MappedRegions.unmap(mapped);
       }
+    }
+
+    private static NDArray converted(ByteBuffer halves, DType dtype, Shape shape, NDManager manager) {
+      boolean onHost = !manager.getDevice().isGpu();
+      NDManager host = onHost ? manager : manager.newSubManager(ai.djl.Device.cpu());
+      NDArray target = host.create(shape, DataType.FLOAT32);
+      java.nio.ShortBuffer source = halves.order(ByteOrder.LITTLE_ENDIAN).asShortBuffer();
+      java.nio.FloatBuffer destination = target.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
+      short[] in = new short[CHUNK];
+      float[] out = new float[CHUNK];
+      for (int start = 0, n = source.limit(); start < n; start += CHUNK) {
+        int length = Math.min(CHUNK, n - start);
+        source.get(start, in, 0, length);
+        for (int i = 0; i < length; i++) {
+          out[i] = dtype == DType.BF16 ? Float.intBitsToFloat((in[i] & 0xFFFF) << 16) : halfToFloat(in[i]);
+        }
+        destination.put(start, out, 0, length);
+      }
+      if (onHost) {
+        return target;
+      }
+      NDArray moved = target.toDevice(manager.getDevice(), true);
+      moved.attach(manager);
+      host.close();
+      return moved;
     }
 
     private TensorEntry entry(String name) throws CorruptCheckpointException {
