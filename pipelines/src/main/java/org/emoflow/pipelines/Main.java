@@ -20,6 +20,7 @@ public final class Main {
       new org.emoflow.pipelines.train.TrainCommand(),
       new org.emoflow.pipelines.run.RunCommand(),
       new org.emoflow.pipelines.prune.PruneCommand(),
+      new org.emoflow.pipelines.export.ExportHfCommand(),
       new org.emoflow.pipelines.results.QueryCommand(),
       new org.emoflow.pipelines.results.ReportCommand(),
       new org.emoflow.pipelines.bench.PrepareBenchmark(),

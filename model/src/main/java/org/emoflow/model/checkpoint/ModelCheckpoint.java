@@ -12,7 +12,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -142,20 +141,42 @@ public final class ModelCheckpoint implements AutoCloseable {
   }
 
   /**
+   * The sha256 of the weights: for an emoflow checkpoint its model.safetensors as checksums.sha256 records
+   * it (verified when opened), for a Hugging Face directory its {@link #fingerprint()}.
+   */
+  public String weightsSha256() throws IOException {
+    if (layout == Layout.HUGGING_FACE) {
+      return fingerprint();
+    }
+    for (String line : Files.readAllLines(directory.resolve(Checkpoints.CHECKSUMS), StandardCharsets.UTF_8)) {
+      String[] parts = line.split("  ", 2);
+      if (parts.length == 2 && parts[1].equals(Checkpoints.MODEL)) {
+        return parts[0];
+      }
+    }
+    return Checkpoints.sha256(directory.resolve(Checkpoints.MODEL));
+  }
+
+  /**
    * Identifies this content cheaply: the sha256 of checksums.sha256 for an emoflow checkpoint (which covers
    * every file), else of config.json, the index and every weight file's name, size and modification time.
    */
   public String fingerprint() throws IOException {
-    if (layout == Layout.EMOFLOW) {
+    return fingerprint(directory);
+  }
+
+  /** {@link #fingerprint()} of a directory, without opening the model (a Hugging Face one's headers are read). */
+  public static String fingerprint(Path directory) throws IOException {
+    if (layoutOf(directory) == Layout.EMOFLOW) {
       return Checkpoints.sha256(directory.resolve(Checkpoints.CHECKSUMS));
     }
-    try {
+    try (TensorFiles weights = TensorFiles.open(directory)) {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
       digest.update(Files.readAllBytes(directory.resolve(HuggingFaceFormat.CONFIG)));
       if (Files.isRegularFile(directory.resolve(TensorFiles.INDEX))) {
         digest.update(Files.readAllBytes(directory.resolve(TensorFiles.INDEX)));
       }
-      for (Path file : files.files()) {
+      for (Path file : weights.files()) {
         digest.update((file.getFileName() + " " + Files.size(file) + " " + Files.getLastModifiedTime(file).toMillis()
             + "\n").getBytes(StandardCharsets.UTF_8));
       }
@@ -168,6 +189,11 @@ public final class ModelCheckpoint implements AutoCloseable {
   /** One parameter, float32, in memory the engine owns. */
   public NDArray tensor(String name, NDManager manager) throws IOException {
     return read(known(name), null, manager);
+  }
+
+  /** One parameter of {@link #loadRestricted}'s model (experts renumbered, the router's kept rows). */
+  public NDArray restrictedTensor(String name, int[][] keptRouted, NDManager manager) throws IOException {
+    return read(name, keptRouted, manager);
   }
 
   /** The whole model. */
@@ -263,11 +289,6 @@ public final class ModelCheckpoint implements AutoCloseable {
       dims[0] += 1;
     }
     return dims;
-  }
-
-  /** Names of the source's files that hold weights. */
-  public List<Path> weightFiles() {
-    return files.files();
   }
 
   @Override
