@@ -25,6 +25,7 @@ public final class Main {
       new org.emoflow.pipelines.results.ReportCommand(),
       new org.emoflow.pipelines.bench.PrepareBenchmark(),
       new org.emoflow.pipelines.bench.TrainBenchmark(),
+      new org.emoflow.pipelines.bench.LoadBenchmark(),
 
       new org.emoflow.pipelines.sweep.SweepCommand());
 

@@ -143,7 +143,7 @@ public final class ExportHfCommand implements Command<ExportHfCommand.Options> {
     long bytes;
     long shards;
     try (var files = Files.list(output)) {
-      var weights = files.filter(f -> f.getFileName().toString().endsWith(".safetensors")).toList();
+      var weights = files.filter(f -> f.getFileName().toString().matches("model(-\\d+-of-\\d+)?\\.safetensors")).toList();
       shards = weights.size();
       bytes = 0;
       for (Path file : weights) {

@@ -207,11 +207,11 @@ public final class PruneCommand implements Command<PruneCommand.Options> {
     return Main.OK;
   }
 
-  /** Bytes of the directory's safetensors files (all shards of a Hugging Face directory). */
+  /** Bytes of the directory's weights: model.safetensors, or every model-N-of-M.safetensors shard. */
   private static long weightBytes(Path directory) throws IOException {
     try (var files = Files.list(directory)) {
       long total = 0;
-      for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".safetensors")).toList()) {
+      for (Path file : files.filter(f -> f.getFileName().toString().matches("model(-\\d+-of-\\d+)?\\.safetensors")).toList()) {
         total += Files.size(file);
       }
       return total;
