@@ -69,7 +69,7 @@ public final class LoadBenchmark implements Command<LoadBenchmark.Options> {
 
     void setSyntheticGb(double value);
 
-    @Description("Internal: full or restricted runs one measurement in this JVM.")
+    @Description("Internal: baseline (open only), full or restricted runs one measurement in this JVM.")
     String getMeasure();
 
     void setMeasure(String value);
@@ -95,8 +95,8 @@ public final class LoadBenchmark implements Command<LoadBenchmark.Options> {
     if (options.getRestrictTo() < 0) {
       throw InvalidOptionException.of("restrictTo", "must be 0 (E/8) or positive");
     }
-    if (options.getMeasure() != null && !List.of("full", "restricted").contains(options.getMeasure())) {
-      throw InvalidOptionException.of("measure", "expected full or restricted");
+    if (options.getMeasure() != null && !List.of("baseline", "full", "restricted").contains(options.getMeasure())) {
+      throw InvalidOptionException.of("measure", "expected baseline, full or restricted");
     }
     if (options.getSyntheticGb() <= 0) {
       throw InvalidOptionException.of("syntheticGb", "must be positive");
@@ -107,7 +107,7 @@ public final class LoadBenchmark implements Command<LoadBenchmark.Options> {
   public int run(Options options) throws Exception {
     Path checkpoint = Path.of(options.getCheckpoint());
     if (options.getMeasure() != null) {
-      measure(checkpoint, options.getRestrictTo(), options.getMeasure().equals("restricted"));
+      measure(checkpoint, options.getRestrictTo(), options.getMeasure());
       return Main.OK;
     }
     PrintStream out = System.out;
@@ -119,20 +119,26 @@ public final class LoadBenchmark implements Command<LoadBenchmark.Options> {
     ModelConfig config = ModelCheckpoint.readConfig(checkpoint);
     int keep = options.getRestrictTo() > 0 ? options.getRestrictTo() : Math.max(config.experts() / 8, config.topK() + 1);
     out.printf("checkpoint %s: %s; restricted to K = %d of %d%n", checkpoint, describe(config), keep, config.experts());
+    Measurement baseline = child(checkpoint, keep, "baseline");
     Measurement full = child(checkpoint, keep, "full");
     Measurement lean = child(checkpoint, keep, "restricted");
     if (!full.logProbabilities().equals(lean.logProbabilities())) {
+      // Both evaluate the same restriction; the sums are printed to 4 decimals.
       throw new IllegalStateException("the two loads disagree: " + full.logProbabilities() + " vs " + lean.logProbabilities());
     }
     long fullBytes = config.parameterCount() * Float.BYTES;
     long leanBytes = config.withExperts(keep).parameterCount() * Float.BYTES;
     out.printf("%-44s %14s %14s %10s%n", "", "weights (MB)", "peak RSS (MB)", "load (s)");
+    out.printf("%-44s %14s %,14.0f %10s%n", "baseline: JVM, libtorch, checkpoint opened", "-",
+        baseline.peakRssKb() / 1e3, "-");
     out.printf("%-44s %,14.0f %,14.0f %10.1f%n", "whole model, restriction applied", fullBytes / 1e6,
         full.peakRssKb() / 1e3, full.loadSeconds());
     out.printf("%-44s %,14.0f %,14.0f %10.1f%n", "only the kept experts loaded (loadRestricted)", leanBytes / 1e6,
         lean.peakRssKb() / 1e3, lean.loadSeconds());
-    out.printf("peak RSS ratio restricted / full: %.3f (weights ratio %.3f); same scored log-probabilities (sum %s)%n",
-        (double) lean.peakRssKb() / full.peakRssKb(), (double) leanBytes / fullBytes, full.logProbabilities());
+    out.printf("peak RSS ratio restricted / full: %.3f, above the baseline %.3f (weights ratio %.3f); same scored "
+        + "log-probabilities (sum %s)%n", (double) lean.peakRssKb() / full.peakRssKb(),
+        (double) (lean.peakRssKb() - baseline.peakRssKb()) / (full.peakRssKb() - baseline.peakRssKb()),
+        (double) leanBytes / fullBytes, full.logProbabilities());
     return Main.OK;
   }
 
@@ -159,15 +165,20 @@ public final class LoadBenchmark implements Command<LoadBenchmark.Options> {
     return new Measurement(Long.parseLong(fields[0]), Double.parseDouble(fields[1]), fields[2]);
   }
 
-  /** In this JVM: load, evaluate one batch under the restriction, print VmHWM. */
-  private static void measure(Path checkpoint, int keep, boolean restrictedLoad) throws IOException {
+  /** In this JVM: open, then (unless measuring the baseline) load and evaluate one batch; print VmHWM. */
+  private static void measure(Path checkpoint, int keep, String mode) throws IOException {
     try (NDManager manager = Compute.newManager(); ModelCheckpoint source = ModelCheckpoint.open(checkpoint, manager)) {
+      if (mode.equals("baseline")) {
+        System.out.printf("%s %d 0 -%n", RESULT, peakRssKb());
+        return;
+      }
       ModelConfig config = source.config();
       int[][] kept = new int[config.layers()][];
       ExpertRestriction restriction = ExpertSelector.random(config, keep, 7).restriction();
       for (int layer = 0; layer < kept.length; layer++) {
         kept[layer] = restriction.kept(layer);
       }
+      boolean restrictedLoad = mode.equals("restricted");
       long started = System.nanoTime();
       try (LanguageModel model = restrictedLoad ? source.loadRestricted(manager, kept) : source.load(manager)) {
         double seconds = (System.nanoTime() - started) / 1e9;

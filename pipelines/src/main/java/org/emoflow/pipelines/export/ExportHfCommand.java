@@ -34,6 +34,7 @@ import org.emoflow.pipelines.cli.InvalidOptionException;
  * with trust_remote_code. See docs/huggingface.md for the layout.
  */
 public final class ExportHfCommand implements Command<ExportHfCommand.Options> {
+  private static final Pattern WEIGHTS = Pattern.compile("model(-\\d+-of-\\d+)?\\.safetensors");
   private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([KMGT]?I?B?)?", Pattern.CASE_INSENSITIVE);
 
   public interface Options extends PipelineOptions {
@@ -143,7 +144,7 @@ public final class ExportHfCommand implements Command<ExportHfCommand.Options> {
     long bytes;
     long shards;
     try (var files = Files.list(output)) {
-      var weights = files.filter(f -> f.getFileName().toString().matches("model(-\\d+-of-\\d+)?\\.safetensors")).toList();
+      var weights = files.filter(f -> WEIGHTS.matcher(f.getFileName().toString()).matches()).toList();
       shards = weights.size();
       bytes = 0;
       for (Path file : weights) {

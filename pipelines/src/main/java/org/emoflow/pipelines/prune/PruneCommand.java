@@ -39,6 +39,8 @@ import org.emoflow.pipelines.cli.InvalidOptionException;
  * against the checkpoint and the data before the model is loaded.
  */
 public final class PruneCommand implements Command<PruneCommand.Options> {
+  private static final java.util.regex.Pattern WEIGHTS =
+      java.util.regex.Pattern.compile("model(-\\d+-of-\\d+)?\\.safetensors");
 
   public interface Options extends PipelineOptions {
     @Description("A checkpoint directory (step-NNNNNNNN or a pruned export), a Hugging Face EmoForCausalLM "
@@ -211,7 +213,7 @@ public final class PruneCommand implements Command<PruneCommand.Options> {
   private static long weightBytes(Path directory) throws IOException {
     try (var files = Files.list(directory)) {
       long total = 0;
-      for (Path file : files.filter(f -> f.getFileName().toString().matches("model(-\\d+-of-\\d+)?\\.safetensors")).toList()) {
+      for (Path file : files.filter(f -> WEIGHTS.matcher(f.getFileName().toString()).matches()).toList()) {
         total += Files.size(file);
       }
       return total;
