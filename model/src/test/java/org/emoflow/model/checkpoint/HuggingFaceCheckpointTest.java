@@ -38,6 +38,7 @@ import org.emoflow.model.select.PrunedExport;
 import org.emoflow.model.select.Selection;
 import org.emoflow.model.select.SelectionMethod;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -117,6 +118,45 @@ class HuggingFaceCheckpointTest {
         HuggingFaceExport.write(checkpoint, hf, Safetensors.DType.F32, 1L << 30, HuggingFaceExport.Tokenizer.NONE, manager);
       }
     });
+  }
+
+  /**
+   * An independent forward pass in numpy (emo_forward.py, written from the reference's semantics: rotary
+   * rotate-half, causal attention, the routed softmax over the gate's first E-1 rows, the shared expert
+   * last) over the exported directory gives emoflow's logits. Skipped where python3 with numpy is missing.
+   */
+  @Test
+  void anIndependentNumpyForwardOfTheExportGivesTheSameLogits() throws IOException, InterruptedException {
+    LanguageModel model = new LanguageModel(TestModels.tiny(RouterKind.STANDARD, SEQ_LEN), manager, 21);
+    Path hf = directory.resolve("hf");
+    try (ModelCheckpoint checkpoint = ModelCheckpoint.open(save(model, "source"), manager)) {
+      HuggingFaceExport.write(checkpoint, hf, Safetensors.DType.BF16, 60_000, HuggingFaceExport.Tokenizer.NONE, manager);
+    }
+    Path script = directory.resolve("emo_forward.py");
+    try (var in = getClass().getResourceAsStream("emo_forward.py")) {
+      Files.copy(in, script);
+    }
+    int[] tokens = TestBatches.run(17, 12);
+    Process process;
+    try {
+      process = new ProcessBuilder("python3", script.toString(), hf.toString(),
+          String.join(",", java.util.Arrays.stream(tokens).mapToObj(Integer::toString).toList()))
+          .redirectErrorStream(true).start();
+    } catch (IOException noPython) {
+      Assumptions.assumeTrue(false, "python3 is not installed");
+      return;
+    }
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    Assumptions.assumeFalse(output.contains("No module named 'numpy'"), "numpy is not installed");
+    assertEquals(0, process.waitFor(), output);
+    String[] numbers = output.split(" ");
+    try (ModelCheckpoint imported = ModelCheckpoint.open(hf, manager); LanguageModel loaded = imported.load(manager)) {
+      float[] logits = TestModels.logits(loaded, new PackedBatch(List.of(TestBatches.row(tokens.length, tokens))), null);
+      assertEquals(logits.length, numbers.length);
+      for (int i = 0; i < logits.length; i++) {
+        assertEquals(Double.parseDouble(numbers[i]), logits[i], 2e-4, "logit " + i);
+      }
+    }
   }
 
   /**
