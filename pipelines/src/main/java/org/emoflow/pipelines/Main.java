@@ -21,11 +21,13 @@ public final class Main {
       new org.emoflow.pipelines.run.RunCommand(),
       new org.emoflow.pipelines.prune.PruneCommand(),
       new org.emoflow.pipelines.generate.GenerateCommand(),
+      new org.emoflow.pipelines.export.ExportHfCommand(),
       new org.emoflow.pipelines.results.QueryCommand(),
       new org.emoflow.pipelines.results.ReportCommand(),
       new org.emoflow.pipelines.bench.PrepareBenchmark(),
       new org.emoflow.pipelines.bench.TrainBenchmark(),
       new org.emoflow.pipelines.bench.GenerateBenchmark(),
+      new org.emoflow.pipelines.bench.LoadBenchmark(),
 
       new org.emoflow.pipelines.sweep.SweepCommand());
 

@@ -137,7 +137,7 @@ class PruneCommandTest {
       long sourceBytes = Files.size(checkpoint.resolve(Checkpoints.MODEL));
       assertTrue(pruned.err().contains(String.format("parameters %,d -> %,d", config.parameterCount(), params)),
           pruned.err());
-      assertTrue(pruned.err().contains(String.format("%s %,d -> %,d bytes", Checkpoints.MODEL, sourceBytes, bytes)),
+      assertTrue(pruned.err().contains(String.format("weights %,d -> %,d bytes", sourceBytes, bytes)),
           pruned.err());
       if (previousBytes != Long.MAX_VALUE) {
         // The float32 weights of the dropped experts and router rows, give or take the safetensors header,
@@ -226,13 +226,56 @@ class PruneCommandTest {
     return max;
   }
 
+  /**
+   * The checkpoint exported to the Hugging Face layout (several shards, its tokenizer.json beside) prunes to
+   * the same experts and the same weights as the checkpoint itself.
+   */
+  @Test
+  void aHuggingFaceExportPrunesLikeTheCheckpointItCameFrom() throws IOException {
+    Path hf = work.resolve("hf");
+    Invocation exported = command("export-hf", "--checkpoint=" + variant, "--output=" + hf, "--max-shard-size=40KB");
+    assertEquals(Main.OK, exported.status(), exported.err());
+    assertTrue(Files.isRegularFile(hf.resolve("model.safetensors.index.json")), exported.err());
+    assertEquals(-1L, Files.mismatch(run.resolve("prepared").resolve("tokenizer.json"), hf.resolve("tokenizer.json")),
+        "the tokenizer the checkpoint was trained with goes along");
+    String config = Files.readString(hf.resolve("config.json"));
+    assertTrue(config.contains("\"eos_token_id\" : " + data.eosId()), config);
+    Invocation again = command("export-hf", "--checkpoint=" + variant, "--output=" + hf);
+    assertEquals(Main.BAD_OPTION, again.status());
+    assertTrue(again.err().contains("--output: " + hf + " already exists"), again.err());
+    Invocation badType = command("export-hf", "--checkpoint=" + variant, "--output=" + work.resolve("x"), "--dtype=int8");
+    assertEquals(Main.BAD_OPTION, badType.status());
+    assertTrue(badType.err().contains("--dtype: expected float32 or bfloat16"), badType.err());
+
+    Path fromCheckpoint = work.resolve("hf-compare-emoflow");
+    Path fromHf = work.resolve("hf-compare-hf");
+    assertEquals(Main.OK, prune("--checkpoint=" + checkpoint, "--task=prose", "--keep=4", "--method=global",
+        "--calibration-docs=3", "--output=" + fromCheckpoint).status());
+    Invocation withoutData = prune("--checkpoint=" + hf, "--task=prose", "--keep=4", "--output=" + fromHf);
+    assertEquals(Main.BAD_OPTION, withoutData.status());
+    assertTrue(withoutData.err().contains("--data: required"), withoutData.err());
+    Invocation pruned = prune("--checkpoint=" + hf, "--data=" + run.resolve("prepared"), "--task=prose", "--keep=4",
+        "--method=global", "--calibration-docs=3", "--output=" + fromHf);
+    assertEquals(Main.OK, pruned.status(), pruned.err());
+    assertArrayEquals(PrunedExport.readMetadata(fromCheckpoint).keptRoutedExperts(),
+        PrunedExport.readMetadata(fromHf).keptRoutedExperts());
+    assertEquals(-1L, Files.mismatch(fromCheckpoint.resolve(Checkpoints.MODEL), fromHf.resolve(Checkpoints.MODEL)),
+        "the same weights, byte for byte");
+  }
+
   private record Invocation(int status, String err) {}
 
   private static Invocation prune(String... args) {
-    String[] all = new String[args.length + 2];
-    all[0] = "prune";
-    System.arraycopy(args, 0, all, 1, args.length);
+    String[] all = new String[args.length + 1];
+    System.arraycopy(args, 0, all, 0, args.length);
     all[all.length - 1] = "--threads=1";
+    String[] withCommand = new String[all.length + 1];
+    withCommand[0] = "prune";
+    System.arraycopy(all, 0, withCommand, 1, all.length);
+    return command(withCommand);
+  }
+
+  private static Invocation command(String... all) {
     PrintStream original = System.err;
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     PrintStream captured = new PrintStream(err, true, StandardCharsets.UTF_8);

@@ -2,12 +2,9 @@ package org.emoflow.model.checkpoint;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,28 +74,30 @@ public final class Checkpoints {
 
   /** model.safetensors + config.json + checksums: a self-contained model directory (also used by exports). */
   public static void writeModel(Path dir, LanguageModel model, Map<String, String> metadata) throws IOException {
-    List<Safetensors.Tensor> tensors = new ArrayList<>();
-    for (Parameters.Parameter p : model.parameters().all()) {
-      tensors.add(tensor(p.name(), p.array()));
-    }
     Map<String, String> meta = new LinkedHashMap<>(metadata);
     meta.put("format", "pt");
-    Safetensors.write(dir.resolve(MODEL), meta, tensors);
+    writeArrays(dir.resolve(MODEL), meta, model.parameters().all().stream()
+        .collect(LinkedHashMap::new, (map, p) -> map.put(p.name(), p.array()), Map::putAll));
     Files.writeString(dir.resolve(CONFIG), model.config().toJson(), StandardCharsets.UTF_8);
   }
 
   private static void writeOptimizer(Path file, Parameters parameters, AdamW optimizer) throws IOException {
-    List<Safetensors.Tensor> tensors = new ArrayList<>();
+    Map<String, NDArray> arrays = new LinkedHashMap<>();
     for (Parameters.Parameter p : parameters.all()) {
-      tensors.add(tensor("exp_avg." + p.name(), optimizer.firstMoments().get(p.name())));
-      tensors.add(tensor("exp_avg_sq." + p.name(), optimizer.secondMoments().get(p.name())));
+      arrays.put("exp_avg." + p.name(), optimizer.firstMoments().get(p.name()));
+      arrays.put("exp_avg_sq." + p.name(), optimizer.secondMoments().get(p.name()));
     }
-    Safetensors.write(file, Map.of("optimizer_updates", Long.toString(optimizer.updates())), tensors);
+    writeArrays(file, Map.of("optimizer_updates", Long.toString(optimizer.updates())), arrays);
   }
 
-  private static Safetensors.Tensor tensor(String name, NDArray array) {
-    ByteBuffer data = array.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-    return new Safetensors.Tensor(name, array.getShape().getShape(), data);
+  /** Float32 tensors written straight from the engine's memory, one at a time. */
+  private static void writeArrays(Path file, Map<String, String> metadata, Map<String, NDArray> arrays)
+      throws IOException {
+    List<Safetensors.Entry> entries = new ArrayList<>();
+    arrays.forEach((name, array) -> entries.add(
+        new Safetensors.Entry(name, Safetensors.DType.F32, array.getShape().getShape())));
+    Safetensors.write(file, metadata, entries,
+        (entry, channel) -> Safetensors.writeArray(arrays.get(entry.name()), Safetensors.DType.F32, channel));
   }
 
   public static void writeChecksums(Path dir) throws IOException {
@@ -203,34 +202,31 @@ public final class Checkpoints {
     return TrainerState.fromJson(Files.readString(dir.resolve(TRAINER), StandardCharsets.UTF_8));
   }
 
-  /** Verifies, then builds the model its config.json describes and fills it with its weights. */
+  /**
+   * Verifies, then builds the model its config.json describes from its weights; takes a Hugging Face
+   * directory as well (see {@link ModelCheckpoint}).
+   */
   public static LanguageModel loadModel(Path dir, NDManager manager) throws IOException {
-    verify(dir);
-    ModelConfig config = readConfig(dir);
-    LanguageModel model = new LanguageModel(config, manager, 0);
-    try {
-      loadWeights(dir.resolve(MODEL), model.parameters(), "");
-    } catch (IOException | RuntimeException e) {
-      model.close();
-      throw e;
+    try (ModelCheckpoint checkpoint = ModelCheckpoint.open(dir, manager)) {
+      return checkpoint.load(manager);
     }
-    return model;
   }
 
   public static void loadOptimizer(Path dir, Parameters parameters, AdamW optimizer) throws IOException {
     try (Safetensors.Reader reader = Safetensors.open(dir.resolve(OPTIMIZER))) {
       for (Parameters.Parameter p : parameters.all()) {
-        copy(reader, "exp_avg." + p.name(), optimizer.firstMoments().get(p.name()));
-        copy(reader, "exp_avg_sq." + p.name(), optimizer.secondMoments().get(p.name()));
+        replace(reader, "exp_avg." + p.name(), optimizer.firstMoments().get(p.name()));
+        replace(reader, "exp_avg_sq." + p.name(), optimizer.secondMoments().get(p.name()));
       }
       optimizer.restore(Long.parseLong(reader.metadata().getOrDefault("optimizer_updates", "0")));
     }
   }
 
+  /** Replaces the values of existing parameters (a resumed training's) with the file's. */
   public static void loadWeights(Path file, Parameters parameters, String prefix) throws IOException {
     try (Safetensors.Reader reader = Safetensors.open(file)) {
       for (Parameters.Parameter p : parameters.all()) {
-        copy(reader, prefix + p.name(), p.array());
+        replace(reader, prefix + p.name(), p.array());
       }
       if (reader.names().size() != parameters.all().size()) {
         throw new CorruptCheckpointException(
@@ -239,15 +235,21 @@ public final class Checkpoints {
     }
   }
 
-  private static void copy(Safetensors.Reader reader, String name, NDArray into) throws IOException {
+  /**
+   * The array takes over the storage of a tensor read from the file: the Java object (which the model and
+   * optimizer hold) stays, its values and nothing else change. No Java direct buffer is involved.
+   */
+  private static void replace(Safetensors.Reader reader, String name, NDArray into) throws IOException {
     long[] shape = reader.shape(name);
     if (!Arrays.equals(shape, into.getShape().getShape())) {
       throw new CorruptCheckpointException("tensor " + name + " has shape " + new Shape(shape)
           + ", the model expects " + into.getShape());
     }
-    NDArray loaded = into.getManager().create(reader.read(name), into.getShape(), DataType.FLOAT32);
-    try (loaded) {
-      into.set(loaded.toByteBuffer());
+    boolean trainable = into.hasGradient();
+    NDArray loaded = reader.tensor(name, into.getManager());
+    into.intern(loaded);
+    if (trainable) {
+      into.setRequiresGradient(true);
     }
   }
 }

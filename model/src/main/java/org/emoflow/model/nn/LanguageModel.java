@@ -4,8 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import org.emoflow.model.ModelConfig;
 
 /**
@@ -30,9 +35,45 @@ public final class LanguageModel implements AutoCloseable {
 
   /** Builds the model with freshly initialised weights: normal(0, init_std), output projections scaled by 1/sqrt(2 layers). */
   public LanguageModel(ModelConfig config, NDManager parent, long seed) {
+    this(config, parent.newSubManager(), manager -> new Parameters(manager, seed));
+  }
+
+  /**
+   * Builds the model with every weight read from the source (nothing is initialised first). A tensor
+   * the source cannot give fails the build; what was already read is released.
+   */
+  public static LanguageModel load(ModelConfig config, NDManager parent, WeightSource weights) throws IOException {
+    NDManager manager = parent.newSubManager();
+    try {
+      return new LanguageModel(config, manager, owner -> new Parameters(owner, weights));
+    } catch (UncheckedIOException e) {
+      manager.close();
+      throw e.getCause();
+    } catch (RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Every parameter's name and shape in the order the model creates them, found by building the model's
+   * structure over empty tensors: no weight is allocated.
+   */
+  public static Map<String, Shape> parameterShapes(ModelConfig config, NDManager parent) {
+    Map<String, Shape> shapes = new LinkedHashMap<>();
+    try (NDManager manager = parent.newSubManager()) {
+      new LanguageModel(config, manager, owner -> new Parameters(owner, (name, shape, target) -> {
+        shapes.put(name, shape);
+        return target.zeros(new Shape(0));
+      }));
+    }
+    return shapes;
+  }
+
+  private LanguageModel(ModelConfig config, NDManager manager, Function<NDManager, Parameters> parametersOf) {
     this.config = config;
-    this.manager = parent.newSubManager();
-    this.parameters = new Parameters(manager, seed);
+    this.manager = manager;
+    this.parameters = parametersOf.apply(manager);
     double std = config.initStd();
     double outStd = std / Math.sqrt(2.0 * config.layers());
     int d = config.dModel();

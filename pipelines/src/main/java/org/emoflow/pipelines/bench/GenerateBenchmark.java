@@ -15,6 +15,7 @@ import org.apache.beam.sdk.options.Validation;
 import org.emoflow.model.Compute;
 import org.emoflow.model.ModelConfig;
 import org.emoflow.model.checkpoint.Checkpoints;
+import org.emoflow.model.checkpoint.ModelCheckpoint;
 import org.emoflow.model.data.InvalidDatasetException;
 import org.emoflow.model.data.PackedSequence;
 import org.emoflow.model.data.PreparedDataset;
@@ -30,6 +31,7 @@ import org.emoflow.model.select.ExpertSelector;
 import org.emoflow.model.select.PrunedExport;
 import org.emoflow.model.select.Selection;
 import org.emoflow.pipelines.Main;
+import org.emoflow.pipelines.cli.CheckpointArgument;
 import org.emoflow.pipelines.cli.Command;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 import org.emoflow.pipelines.generate.Weights;
@@ -159,8 +161,8 @@ public final class GenerateBenchmark implements Command<GenerateBenchmark.Option
   }
 
   public static void run(Options options, PrintStream out, PrintStream log) throws Exception {
-    Path checkpoint = PruneCommand.checkpoint(Path.of(options.getCheckpoint()));
-    ModelConfig config = Checkpoints.readConfig(checkpoint);
+    Path checkpoint = CheckpointArgument.resolve("checkpoint", Path.of(options.getCheckpoint()));
+    ModelConfig config = ModelCheckpoint.readConfig(checkpoint);
     if (!config.router().isMoe()) {
       throw InvalidOptionException.of("checkpoint", checkpoint + " is a dense model: it has no experts to keep");
     }

@@ -20,6 +20,7 @@ import org.apache.beam.sdk.options.Validation;
 import org.emoflow.model.Compute;
 import org.emoflow.model.ModelConfig;
 import org.emoflow.model.checkpoint.Checkpoints;
+import org.emoflow.model.checkpoint.ModelCheckpoint;
 import org.emoflow.model.data.InvalidDatasetException;
 import org.emoflow.model.data.PreparedDataset;
 import org.emoflow.model.generate.Generation;
@@ -32,6 +33,7 @@ import org.emoflow.model.select.PrunedExport;
 import org.emoflow.model.select.PruningMetadata;
 import org.emoflow.model.tokenizer.TextTokenizer;
 import org.emoflow.pipelines.Main;
+import org.emoflow.pipelines.cli.CheckpointArgument;
 import org.emoflow.pipelines.cli.Command;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 import org.emoflow.pipelines.prune.PruneCommand;
@@ -203,8 +205,8 @@ public final class GenerateCommand implements Command<GenerateCommand.Options> {
   @Override
   public int run(Options options) throws IOException {
     PrintStream log = System.err;
-    Path checkpoint = PruneCommand.checkpoint(Path.of(options.getCheckpoint()));
-    ModelConfig config = Checkpoints.readConfig(checkpoint);
+    Path checkpoint = CheckpointArgument.resolve("checkpoint", Path.of(options.getCheckpoint()));
+    ModelConfig config = ModelCheckpoint.readConfig(checkpoint);
     ExpertRestriction restriction = null;
     String restrictedBy = null;
     if (options.getKept() != null || options.getKeepFrom() != null) {
@@ -232,7 +234,7 @@ public final class GenerateCommand implements Command<GenerateCommand.Options> {
           prompts.stream().mapToLong(p -> p.tokens().length).sum(), options.getBatchSize(),
           sampling.greedy() ? "greedy" : "temperature " + sampling.temperature() + ", top-p " + sampling.topP()
               + ", seed " + sampling.seed());
-      try (NDManager manager = Compute.newManager(); LanguageModel model = loadModel(checkpoint, manager)) {
+      try (NDManager manager = Compute.newManager(); LanguageModel model = Checkpoints.loadModel(checkpoint, manager)) {
         Run run = generate(model, restriction, prompts, settings, options.getBatchSize(), tokenizer, output);
         log.printf("generate: %,d tokens in %.2f s: %.1f tokens/s (prompt passes included); stopped by %s%n",
             run.tokens(), run.seconds(), run.tokens() / run.seconds(), run.reasons().entrySet().stream()
@@ -243,11 +245,6 @@ public final class GenerateCommand implements Command<GenerateCommand.Options> {
     }
     log.println("generate: wrote " + output);
     return Main.OK;
-  }
-
-  /** How checkpoints are opened: one place to change for other layouts. */
-  static LanguageModel loadModel(Path checkpoint, NDManager manager) throws IOException {
-    return Checkpoints.loadModel(checkpoint, manager);
   }
 
   /** --data, else what the checkpoint (or a pruned checkpoint's source) was trained on. */

@@ -15,6 +15,7 @@ import org.emoflow.model.Compute;
 import org.emoflow.model.ModelConfig;
 import org.emoflow.model.checkpoint.Checkpoints;
 import org.emoflow.model.checkpoint.CorruptCheckpointException;
+import org.emoflow.model.checkpoint.ModelCheckpoint;
 import org.emoflow.model.checkpoint.TrainerState;
 import org.emoflow.model.data.InvalidDatasetException;
 import org.emoflow.model.data.PackedSequence;
@@ -28,6 +29,7 @@ import org.emoflow.model.select.Selection;
 import org.emoflow.model.select.SelectionMethod;
 import org.emoflow.model.train.Trainer;
 import org.emoflow.pipelines.Main;
+import org.emoflow.pipelines.cli.CheckpointArgument;
 import org.emoflow.pipelines.cli.Command;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 
@@ -37,9 +39,12 @@ import org.emoflow.pipelines.cli.InvalidOptionException;
  * against the checkpoint and the data before the model is loaded.
  */
 public final class PruneCommand implements Command<PruneCommand.Options> {
+  private static final java.util.regex.Pattern WEIGHTS =
+      java.util.regex.Pattern.compile("model(-\\d+-of-\\d+)?\\.safetensors");
 
   public interface Options extends PipelineOptions {
-    @Description("A checkpoint directory (step-NNNNNNNN), or a training output such as RUN/variants/NAME "
+    @Description("A checkpoint directory (step-NNNNNNNN or a pruned export), a Hugging Face EmoForCausalLM "
+        + "directory (config.json + safetensors, sharded or not), or a training output such as RUN/variants/NAME "
         + "(its final checkpoint, as its training.json names it).")
     @Validation.Required
     String getCheckpoint();
@@ -144,8 +149,8 @@ public final class PruneCommand implements Command<PruneCommand.Options> {
   @Override
   public int run(Options options) throws IOException {
     PrintStream log = System.err;
-    Path checkpoint = checkpoint(Path.of(options.getCheckpoint()));
-    ModelConfig config = Checkpoints.readConfig(checkpoint);
+    Path checkpoint = CheckpointArgument.resolve("checkpoint", Path.of(options.getCheckpoint()));
+    ModelConfig config = ModelCheckpoint.readConfig(checkpoint);
     if (!config.router().isMoe()) {
       throw InvalidOptionException.of("checkpoint", checkpoint + " is a dense model: it has no experts to prune");
     }
@@ -176,53 +181,43 @@ public final class PruneCommand implements Command<PruneCommand.Options> {
     Compute.useThreads(options.getThreads());
     long started = System.nanoTime();
     Selection selection;
-    try (NDManager manager = Compute.newManager();
-        LanguageModel model = Checkpoints.loadModel(checkpoint, manager)) {
-      selection = new ExpertSelector(model, calibration, options.getCalibrationBatch())
-          .select(method, options.getKeep(), options.getSeed());
+    try (NDManager manager = Compute.newManager(); ModelCheckpoint source = ModelCheckpoint.open(checkpoint, manager)) {
+      if (method == SelectionMethod.RANDOM) {
+        // The random control depends on the shape only: no weight is read to choose.
+        selection = ExpertSelector.random(config, options.getKeep(), options.getSeed());
+      } else {
+        try (LanguageModel model = source.load(manager)) {
+          selection = new ExpertSelector(model, calibration, options.getCalibrationBatch())
+              .select(method, options.getKeep(), options.getSeed());
+        }
+      }
+      PrunedExport.write(source, selection, output, manager);
     }
     double seconds = (System.nanoTime() - started) / 1e9;
-    PrunedExport.write(checkpoint, selection, output);
 
     for (int layer = 0; layer < config.layers(); layer++) {
       log.printf("prune: layer %d keeps routed experts %s%n", layer, Arrays.toString(selection.kept(layer)));
     }
     long paramsBefore = config.parameterCount();
     long paramsAfter = config.withExperts(options.getKeep()).parameterCount();
-    long bytesBefore = Files.size(checkpoint.resolve(Checkpoints.MODEL));
-    long bytesAfter = Files.size(output.resolve(Checkpoints.MODEL));
+    long bytesBefore = weightBytes(checkpoint);
+    long bytesAfter = weightBytes(output);
     log.printf("prune: parameters %,d -> %,d (%.1f%%)%n", paramsBefore, paramsAfter, 100.0 * paramsAfter / paramsBefore);
-    log.printf("prune: %s %,d -> %,d bytes (%.1f%%)%n", Checkpoints.MODEL, bytesBefore, bytesAfter,
-        100.0 * bytesAfter / bytesBefore);
-    log.printf("prune: %s, K = %d of %d, selected in %.1f s; wrote %s%n", method.id(), options.getKeep(),
+    log.printf("prune: weights %,d -> %,d bytes (%.1f%%)%n", bytesBefore, bytesAfter, 100.0 * bytesAfter / bytesBefore);
+    log.printf("prune: %s, K = %d of %d, selected and written in %.1f s; wrote %s%n", method.id(), options.getKeep(),
         config.experts(), seconds, output);
     return Main.OK;
   }
 
-  /** The checkpoint directory itself, or the final checkpoint a training output's summary names; verified. */
-  public static Path checkpoint(Path given) throws IOException {
-    if (!Files.isDirectory(given)) {
-      throw InvalidOptionException.of("checkpoint", given + " is not a directory");
-    }
-    Path checkpoint = given;
-    if (Files.isRegularFile(given.resolve(Trainer.SUMMARY_FILE))) {
-      String last = Trainer.Summary.read(given).finalCheckpoint();
-      if (last == null) {
-        throw InvalidOptionException.of("checkpoint", given + " has no final checkpoint yet");
+  /** Bytes of the directory's weights: model.safetensors, or every model-N-of-M.safetensors shard. */
+  private static long weightBytes(Path directory) throws IOException {
+    try (var files = Files.list(directory)) {
+      long total = 0;
+      for (Path file : files.filter(f -> WEIGHTS.matcher(f.getFileName().toString()).matches()).toList()) {
+        total += Files.size(file);
       }
-      checkpoint = Path.of(last);
-      if (!Files.isDirectory(checkpoint)) {
-        throw InvalidOptionException.of("checkpoint", given.resolve(Trainer.SUMMARY_FILE) + " names " + last
-            + " as its final checkpoint, which is gone");
-      }
+      return total;
     }
-    try {
-      Checkpoints.verify(checkpoint);
-      Checkpoints.readConfig(checkpoint);
-    } catch (CorruptCheckpointException | IllegalArgumentException e) {
-      throw InvalidOptionException.of("checkpoint", e.getMessage());
-    }
-    return checkpoint;
   }
 
   /**

@@ -17,7 +17,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.emoflow.model.ModelConfig;
+import ai.djl.ndarray.NDManager;
+import org.emoflow.model.Compute;
 import org.emoflow.model.checkpoint.Checkpoints;
+import org.emoflow.model.checkpoint.ModelCheckpoint;
 import org.emoflow.model.checkpoint.TrainerState;
 import org.emoflow.model.data.InvalidDatasetException;
 import org.emoflow.model.data.PreparedDataset;
@@ -319,7 +322,7 @@ public record SweepPlan(
         throw refuse(key, "no such directory");
       }
       Path dir = given.toAbsolutePath().normalize();
-      if (Files.exists(dir.resolve(Checkpoints.CHECKSUMS)) || Files.exists(dir.resolve(Checkpoints.MODEL))) {
+      if (Files.exists(dir.resolve(Checkpoints.CHECKSUMS)) || ModelCheckpoint.isModelDirectory(dir)) {
         return dir;
       }
       if (Files.isRegularFile(dir.resolve(Trainer.SUMMARY_FILE))) {
@@ -334,32 +337,35 @@ public record SweepPlan(
       List<Path> saved = new Checkpoints(dir.resolve("checkpoints")).list();
       if (saved.isEmpty()) {
         throw refuse(key, "holds no checkpoint: expected a checkpoint directory (with " + Checkpoints.CHECKSUMS
-            + ") or a training output (with " + Trainer.SUMMARY_FILE + " or checkpoints/step-*)");
+            + "), a Hugging Face EmoForCausalLM directory (config.json and safetensors) or a training output (with "
+            + Trainer.SUMMARY_FILE + " or checkpoints/step-*)");
       }
       warnings.add(key + ": no " + Trainer.SUMMARY_FILE + " (training unfinished?); using its newest checkpoint "
           + saved.get(saved.size() - 1).getFileName());
       return saved.get(saved.size() - 1);
     }
 
+    /** Checked as a worker will load it: checksums (emoflow) or shard headers (Hugging Face), every tensor's shape. */
     private SweepCheckpoint checkpoint(String key, String name, Path dir) throws IOException {
       ModelConfig model;
       TrainerState state = null;
-      try {
-        Checkpoints.verify(dir);
-        model = Checkpoints.readConfig(dir);
+      String fingerprint;
+      try (NDManager manager = Compute.newManager(); ModelCheckpoint checkpoint = ModelCheckpoint.open(dir, manager)) {
+        model = checkpoint.config();
+        fingerprint = checkpoint.fingerprint();
         if (Files.isRegularFile(dir.resolve(Checkpoints.TRAINER))) {
           state = Checkpoints.readState(dir);
         }
+        checksums.put(name, checkpoint.layout() == ModelCheckpoint.Layout.EMOFLOW ? recordedChecksums(dir)
+            : Map.of("fingerprint", fingerprint));
       } catch (IOException | RuntimeException e) {
         throw refuse(key, "not a usable checkpoint: " + e.getMessage());
       }
-      checksums.put(name, recordedChecksums(dir));
       models.put(name, model);
       String data = dataDirectory(key, dir, state);
       long step = state != null ? state.step() : stepOf(dir);
       int experts = model.router().isMoe() ? model.experts() : DENSE_EXPERTS;
-      return new SweepCheckpoint(name, dir.toString(), Checkpoints.sha256(dir.resolve(Checkpoints.CHECKSUMS)),
-          model.router().id(), step, experts, model.topK(), data);
+      return new SweepCheckpoint(name, dir.toString(), fingerprint, model.router().id(), step, experts, model.topK(), data);
     }
 
     private static long stepOf(Path dir) {

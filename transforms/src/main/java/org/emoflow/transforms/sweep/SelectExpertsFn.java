@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.stream.IntStream;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.emoflow.model.ModelConfig;
-import org.emoflow.model.checkpoint.Checkpoints;
+import org.emoflow.model.checkpoint.ModelCheckpoint;
 import org.emoflow.model.data.PackedSequence;
 import org.emoflow.model.nn.ExpertRestriction;
 import org.emoflow.model.select.ExpertSelector;
@@ -41,7 +41,7 @@ final class SelectExpertsFn extends DoFn<CellGroup, SelectedCell> {
   private void uncalibrated(CellGroup group, OutputReceiver<SelectedCell> out) {
     ModelConfig config;
     try {
-      config = Checkpoints.readConfig(Path.of(group.checkpoint().directory()));
+      config = ModelCheckpoint.readConfig(Path.of(group.checkpoint().directory()));
     } catch (Exception e) {
       group.cells().forEach(cell -> out.output(SelectedCell.failed(cell, e)));
       return;

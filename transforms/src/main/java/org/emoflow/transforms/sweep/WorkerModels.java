@@ -11,8 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.emoflow.model.Compute;
-import org.emoflow.model.checkpoint.Checkpoints;
 import org.emoflow.model.checkpoint.CorruptCheckpointException;
+import org.emoflow.model.checkpoint.ModelCheckpoint;
 import org.emoflow.model.nn.LanguageModel;
 
 /**
@@ -97,12 +97,12 @@ public final class WorkerModels {
   private static Loaded load(SweepCheckpoint checkpoint) throws IOException {
     Path dir = Path.of(checkpoint.directory());
     NDManager manager = Compute.newManager();
-    try {
-      LanguageModel model = Checkpoints.loadModel(dir, manager);
-      // loadModel verified the files against checksums.sha256; this says it is the list that was planned on.
-      if (!Checkpoints.sha256(dir.resolve(Checkpoints.CHECKSUMS)).equals(checkpoint.checksumsSha256())) {
-        throw new CorruptCheckpointException(dir + " changed since the sweep was planned (its checksums differ)");
+    try (ModelCheckpoint source = ModelCheckpoint.open(dir, manager)) {
+      // Opening verified the files (an emoflow checkpoint's checksums); this says they are the ones planned on.
+      if (!source.fingerprint().equals(checkpoint.checksumsSha256())) {
+        throw new CorruptCheckpointException(dir + " changed since the sweep was planned (its fingerprint differs)");
       }
+      LanguageModel model = source.load(manager);
       LOADS.incrementAndGet();
       return new Loaded(model, manager);
     } catch (IOException | RuntimeException e) {
