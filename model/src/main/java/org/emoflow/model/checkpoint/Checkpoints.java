@@ -2,6 +2,7 @@ package org.emoflow.model.checkpoint;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
@@ -247,7 +248,11 @@ public final class Checkpoints {
     }
     NDArray loaded = into.getManager().create(reader.read(name), into.getShape(), DataType.FLOAT32);
     try (loaded) {
-      into.set(loaded.toByteBuffer());
+      // A native copy into the tensor's own storage. NDArray.set(Buffer) would make a Java direct buffer the
+      // tensor's storage on the CPU (DJL keeps it as the tensor's data), so every loaded model would count
+      // against -XX:MaxDirectMemorySize for its whole life: on a Flink TaskManager, where that limit is mostly
+      // network buffers, a sweep's models ran out of it.
+      into.set(new NDIndex(":"), loaded);
     }
   }
 }
