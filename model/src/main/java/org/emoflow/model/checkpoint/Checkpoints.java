@@ -252,7 +252,11 @@ public final class Checkpoints {
       // tensor's storage on the CPU (DJL keeps it as the tensor's data), so every loaded model would count
       // against -XX:MaxDirectMemorySize for its whole life: on a Flink TaskManager, where that limit is mostly
       // network buffers, a sweep's models ran out of it.
+      // In place, so without autograd: libtorch refuses in-place writes to a parameter that requires a gradient.
+      boolean requiresGradient = into.hasGradient();
+      into.setRequiresGradient(false);
       into.set(new NDIndex(":"), loaded);
+      into.setRequiresGradient(requiresGradient);
     }
   }
 }

@@ -102,6 +102,31 @@ class CheckpointsTest {
     }
   }
 
+  /**
+   * A worker thread of a runner is not the thread that started the engine, and libtorch keeps autograd on
+   * there: loading must not write into parameters in a way autograd forbids.
+   */
+  @Test
+  void aModelLoadsOnAThreadOfItsOwn() throws Exception {
+    Path saved = save(1);
+    java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+    Thread worker = new Thread(() -> {
+      try (LanguageModel loaded = Checkpoints.loadModel(saved, manager)) {
+        for (Parameters.Parameter p : model.parameters().all()) {
+          assertArrayEquals(p.array().toFloatArray(), loaded.parameters().get(p.name()).toFloatArray(), p.name());
+          assertTrue(loaded.parameters().get(p.name()).hasGradient(), p.name() + " is still trainable");
+        }
+      } catch (Throwable e) {
+        failure.set(e);
+      }
+    });
+    worker.start();
+    worker.join();
+    if (failure.get() != null) {
+      throw new AssertionError("loading on a thread of its own failed", failure.get());
+    }
+  }
+
   /** Direct buffers nothing refers to any more are freed by the collector's cleaners, a moment after a GC. */
   private static long directMemoryAfterGc() throws InterruptedException {
     long used = Long.MAX_VALUE;
