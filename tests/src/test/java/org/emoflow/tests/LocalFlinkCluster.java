@@ -129,6 +129,7 @@ final class LocalFlinkCluster implements AutoCloseable {
     return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
         .filter(entry -> ON_THE_CLUSTER.stream().noneMatch(entry::contains))
         .filter(entry -> NOT_FOR_WORKERS.stream().noneMatch(entry::contains))
+        .filter(entry -> Files.exists(Path.of(entry)))
         .collect(Collectors.joining(","));
   }
 

@@ -30,7 +30,7 @@ public final class FlinkJobFailures {
       "is no longer reachable", "TaskManager was lost", "Lost connection to task manager", "heartbeat");
   /** How its peers saw it go: they name its address, not its id. */
   private static final List<String> LOST_PEER = List.of("Connection unexpectedly closed by remote task manager",
-      "Error at remote task manager", "PartitionNotFoundException");
+      "Error at remote task manager", "PartitionNotFoundException", "Connection refused");
 
   private FlinkJobFailures() {}
 
