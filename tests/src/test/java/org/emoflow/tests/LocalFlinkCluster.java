@@ -35,6 +35,8 @@ final class LocalFlinkCluster implements AutoCloseable {
   private final Path script;
   private final Map<String, String> environment;
   private final int restPort;
+  /** Stops the cluster if this JVM ends without {@link #close} (a test run interrupted or timed out). */
+  private final Thread stopAtExit = new Thread(this::stopQuietly, "stop-local-flink-cluster");
 
   private LocalFlinkCluster(Path script, Map<String, String> environment, int restPort) {
     this.script = script;
@@ -61,6 +63,7 @@ final class LocalFlinkCluster implements AutoCloseable {
         "TASK_OFF_HEAP", "256m",
         "FLINK_PROPERTIES", properties);
     LocalFlinkCluster cluster = new LocalFlinkCluster(script, environment, restPort);
+    Runtime.getRuntime().addShutdownHook(cluster.stopAtExit);
     try {
       cluster.script("start");
     } catch (IOException | RuntimeException e) {
@@ -135,7 +138,19 @@ final class LocalFlinkCluster implements AutoCloseable {
 
   @Override
   public void close() throws IOException, InterruptedException {
-    script("stop");
+    try {
+      script("stop");
+    } finally {
+      Runtime.getRuntime().removeShutdownHook(stopAtExit);
+    }
+  }
+
+  private void stopQuietly() {
+    try {
+      script("stop");
+    } catch (IOException | InterruptedException e) {
+      System.err.println("could not stop the local Flink cluster: " + e.getMessage());
+    }
   }
 
   private static int freePort() throws IOException {
