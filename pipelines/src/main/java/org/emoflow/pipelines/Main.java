@@ -5,7 +5,9 @@ import java.util.List;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.emoflow.pipelines.cli.Command;
 import org.emoflow.pipelines.cli.CommandLine;
+import org.emoflow.pipelines.cli.FlinkJobFailures;
 import org.emoflow.pipelines.cli.InvalidOptionException;
+import org.emoflow.pipelines.cli.Runners;
 
 /** {@code ./emoflow <command> [options]}: exit 0 on success, 2 on a bad option, 1 on a failure. */
 public final class Main {
@@ -89,6 +91,7 @@ public final class Main {
     try {
       options = CommandLine.parse(args, command.optionsClass(), command.positionalOption());
       command.validate(options);
+      Runners.validate(options);
     } catch (InvalidOptionException e) {
       err.println("emoflow " + command.name() + ": " + e.getMessage());
       return BAD_OPTION;
@@ -100,7 +103,8 @@ public final class Main {
       err.println("emoflow " + command.name() + ": " + e.getMessage());
       return BAD_OPTION;
     } catch (Exception e) {
-      err.println("emoflow " + command.name() + ": failed: " + describe(e));
+      String why = FlinkJobFailures.describe(e, options).orElseGet(() -> describe(e));
+      err.println("emoflow " + command.name() + ": failed: " + why);
       if (System.getenv("EMOFLOW_DEBUG") != null) {
         e.printStackTrace(err);
       }

@@ -505,6 +505,29 @@ class SweepEndToEndTest {
   }
 
   @Test
+  void aSweepThatFailsLeavesNoStagingBehind() throws Exception {
+    Path results = work.resolve("results-unpublishable");
+    // A file where the sweep table's directory must go: the run fails when it publishes, after every table
+    // was staged.
+    Files.createDirectories(results);
+    Files.writeString(results.resolve("sweep"), "not a directory\n");
+    Path config = config("unpublishable",
+        "checkpoints: [" + variant("standard") + "]",
+        "tasks: [{domain: " + DOMAIN + "}]",
+        "methods: [random]",
+        "keep_experts: [3]",
+        "analysis: {enabled: false}");
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status = Main.run(new String[] {"sweep", "--config=" + config, "--results=" + results, "--threads=1"},
+        new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertEquals(Main.FAILED, status, err.toString(StandardCharsets.UTF_8));
+    assertFalse(Files.exists(results.resolve("_staging")), "no _staging left by the failed run");
+    try (Stream<Path> left = Files.list(results)) {
+      assertEquals(List.of(results.resolve("sweep")), left.toList());
+    }
+  }
+
+  @Test
   void badConfigsAreRefusedBeforeAnyWorkNamingTheKeyOrCell() throws IOException {
     Path corrupt = work.resolve("corrupt/step-00000012");
     copy(finalCheckpoint("standard"), corrupt);

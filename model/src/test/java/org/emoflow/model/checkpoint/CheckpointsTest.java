@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,6 +77,70 @@ class CheckpointsTest {
       assertArrayEquals(TestModels.logits(model, batch, null), TestModels.logits(loaded, batch, null));
     }
     assertEquals(1, Checkpoints.readState(saved).step());
+  }
+
+  /**
+   * The weights of a loaded model live in libtorch's memory, not in Java direct buffers: those count against
+   * -XX:MaxDirectMemorySize, which on a Flink TaskManager is mostly taken by network buffers.
+   */
+  @Test
+  void loadedModelsHoldNoJavaDirectMemory() throws IOException, InterruptedException {
+    Path saved = save(1);
+    long modelBytes = 4 * model.parameters().count();
+    long before = directMemoryAfterGc();
+    List<LanguageModel> loaded = new ArrayList<>();
+    try {
+      for (int i = 0; i < 4; i++) {
+        loaded.add(Checkpoints.loadModel(saved, manager));
+      }
+      long held = directMemoryAfterGc() - before;
+      assertTrue(held < modelBytes, "4 loaded models of " + modelBytes + " bytes hold " + held + " bytes of direct memory");
+      assertArrayEquals(model.parameters().get("embed.weight").toFloatArray(),
+          loaded.get(3).parameters().get("embed.weight").toFloatArray());
+    } finally {
+      loaded.forEach(LanguageModel::close);
+    }
+  }
+
+  /**
+   * A worker thread of a runner is not the thread that started the engine, and libtorch keeps autograd on
+   * there: loading must not write into parameters in a way autograd forbids.
+   */
+  @Test
+  void aModelLoadsOnAThreadOfItsOwn() throws Exception {
+    Path saved = save(1);
+    java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+    Thread worker = new Thread(() -> {
+      try (LanguageModel loaded = Checkpoints.loadModel(saved, manager)) {
+        for (Parameters.Parameter p : model.parameters().all()) {
+          assertArrayEquals(p.array().toFloatArray(), loaded.parameters().get(p.name()).toFloatArray(), p.name());
+          assertTrue(loaded.parameters().get(p.name()).hasGradient(), p.name() + " is still trainable");
+        }
+      } catch (Throwable e) {
+        failure.set(e);
+      }
+    });
+    worker.start();
+    worker.join();
+    if (failure.get() != null) {
+      throw new AssertionError("loading on a thread of its own failed", failure.get());
+    }
+  }
+
+  /** Direct buffers nothing refers to any more are freed by the collector's cleaners, a moment after a GC. */
+  private static long directMemoryAfterGc() throws InterruptedException {
+    long used = Long.MAX_VALUE;
+    for (int attempt = 0; attempt < 10; attempt++) {
+      System.gc();
+      Thread.sleep(50);
+      long now = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+          .filter(pool -> pool.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
+      if (now == used) {
+        break;
+      }
+      used = now;
+    }
+    return used;
   }
 
   @Test

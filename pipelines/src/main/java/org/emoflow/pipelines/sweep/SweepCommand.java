@@ -2,6 +2,7 @@ package org.emoflow.pipelines.sweep;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -111,7 +112,13 @@ public final class SweepCommand implements Command<SweepCommand.Options> {
     try {
       pipeline.run().waitUntilFinish();
     } finally {
+      // A failed run leaves neither its staged tables nor an empty RESULTS/_staging behind.
       AtomicFiles.deleteRecursively(staging);
+      try {
+        Files.deleteIfExists(staging.getParent());
+      } catch (DirectoryNotEmptyException anotherRun) {
+        // Another sweep is staging beside this one; the last to finish removes the directory.
+      }
       // The models served this sweep; a JVM that goes on (tests, an embedded runner) gets the memory back.
       WorkerModels.closeIdle();
     }

@@ -56,6 +56,11 @@ final class PublishResultsFn extends DoFn<String, String> {
   @ProcessElement
   public void process(ProcessContext context) throws IOException {
     String runId = context.element();
+    if (!Files.isDirectory(Path.of(output.stagingDir()))) {
+      // A retry of this task after it had finished: staging goes only once the manifest is written.
+      context.output(runId);
+      return;
+    }
     Path results = Path.of(output.resultsDir());
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode manifest = (ObjectNode) json.readTree(output.manifestJson());
@@ -64,23 +69,36 @@ final class PublishResultsFn extends DoFn<String, String> {
     manifest.put("failed_cells", context.sideInput(failedCells));
     ArrayNode errors = manifest.putArray("analysis_errors");
     context.sideInput(analysisErrors).stream().sorted().forEach(errors::add);
-    ObjectNode tables = manifest.putObject("tables");
-    for (Map.Entry<String, Schema> table : TABLES.entrySet()) {
-      Path staged = staged(table.getKey(), table.getValue());
-      Path partition = SweepOutput.partition(results, table.getKey(), runId);
-      Files.createDirectories(partition.getParent());
-      AtomicFiles.move(staged, partition);
-      ArrayNode files = tables.putObject(table.getKey()).put("path", results.relativize(partition).toString()).putArray("files");
-      ParquetFiles.list(partition).forEach(file -> files.add(file.getFileName().toString()));
-    }
+    publishTables(output, runId, manifest.putObject("tables"));
     AtomicFiles.writeString(SweepOutput.partition(results, SweepOutput.MANIFEST, runId).resolve("manifest.json"),
         json.writeValueAsString(manifest) + "\n");
     deleteStaging();
     context.output(runId);
   }
 
+  /**
+   * Moves each staged table onto its partition and lists it in {@code tables}. A task restarted after moving
+   * some tables (Flink may re-run it alone) finds them gone from staging: a marker, written just before each
+   * move, tells such a table from one that had no files, so the retry keeps it instead of publishing it empty.
+   */
+  static void publishTables(SweepOutput output, String runId, ObjectNode tables) throws IOException {
+    Path results = Path.of(output.resultsDir());
+    for (Map.Entry<String, Schema> table : TABLES.entrySet()) {
+      Path partition = SweepOutput.partition(results, table.getKey(), runId);
+      Path moved = Path.of(output.stagingDir()).resolve(".published-" + table.getKey());
+      if (!Files.exists(moved) || Files.isDirectory(Path.of(output.staged(table.getKey())))) {
+        Path staged = staged(output, table.getKey(), table.getValue());
+        Files.createDirectories(partition.getParent());
+        Files.write(moved, new byte[0]);
+        AtomicFiles.move(staged, partition);
+      }
+      ArrayNode files = tables.putObject(table.getKey()).put("path", results.relativize(partition).toString()).putArray("files");
+      ParquetFiles.list(partition).forEach(file -> files.add(file.getFileName().toString()));
+    }
+  }
+
   /** A staged table without FileIO's leftover temporary directories, with one (empty) file at least. */
-  private Path staged(String table, Schema schema) throws IOException {
+  private static Path staged(SweepOutput output, String table, Schema schema) throws IOException {
     Path staged = Path.of(output.staged(table));
     Files.createDirectories(staged);
     try (Stream<Path> entries = Files.list(staged)) {
