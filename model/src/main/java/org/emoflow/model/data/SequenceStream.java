@@ -16,7 +16,7 @@ import org.emoflow.schemas.TrainingSequence;
  * is emitted in a seeded permutation. The position (epoch, file, rows emitted from that file) fully
  * determines what comes next, so a resumed run sees exactly the rows an uninterrupted one would have.
  */
-public final class SequenceStream implements AutoCloseable {
+public final class SequenceStream implements TrainingRows {
   /** Where the stream stands: the next row is the {@code row}-th emitted from the epoch's {@code file}-th file. */
   public record Position(long epoch, int file, long row) {
     public static final Position START = new Position(0, 0, 0);
@@ -51,6 +51,7 @@ public final class SequenceStream implements AutoCloseable {
     skip(start.row());
   }
 
+  @Override
   public Position position() {
     return new Position(epoch, fileIndex, row);
   }
@@ -72,6 +73,7 @@ public final class SequenceStream implements AutoCloseable {
     return next;
   }
 
+  @Override
   public List<PackedSequence> next(int count) throws IOException {
     List<PackedSequence> rows = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {

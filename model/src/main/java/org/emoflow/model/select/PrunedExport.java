@@ -47,6 +47,20 @@ public final class PrunedExport {
   /** Builds the export in a temporary directory and renames it to {@code target}. */
   public static void write(ModelCheckpoint source, Selection selection, Path target, NDManager manager)
       throws IOException {
+    write(source, selection, null, null, target, manager);
+  }
+
+  /**
+   * A composition's export: as {@link #write(ModelCheckpoint, Selection, Path, NDManager)} of its padded
+   * union, with the members recorded in {@link #METADATA}.
+   */
+  public static void write(ModelCheckpoint source, Composition composition, List<String> members, Path target,
+      NDManager manager) throws IOException {
+    write(source, composition.composed(), members, composition.members().get(0).keptExperts(), target, manager);
+  }
+
+  private static void write(ModelCheckpoint source, Selection selection, List<String> members,
+      Integer memberKeptExperts, Path target, NDManager manager) throws IOException {
     if (Files.exists(target)) {
       throw new FileAlreadyExistsException(target.toString(), null, "an export is never overwritten");
     }
@@ -58,7 +72,7 @@ public final class PrunedExport {
     shapes.forEach((name, shape) -> entries.add(new Safetensors.Entry(name, Safetensors.DType.F32, shape.getShape())));
     PruningMetadata metadata = new PruningMetadata(selection.method(), selection.keptExperts(), config.experts(),
         kept, selection.calibration(), selection.randomSeed(), source.directory().toAbsolutePath().toString(),
-        source.weightsSha256());
+        source.weightsSha256(), members, memberKeptExperts);
     AtomicFiles.write(target, temporary -> {
       Files.createDirectories(temporary);
       Safetensors.write(temporary.resolve(Checkpoints.MODEL), Map.of("format", "pt"), entries, (entry, channel) -> {

@@ -1,5 +1,7 @@
 package org.emoflow.model.select;
 
+import java.util.List;
+
 /**
  * {@code pruning.json} of a pruned checkpoint: where it came from and which experts it kept.
  *
@@ -10,6 +12,9 @@ package org.emoflow.model.select;
  * @param randomSeed null unless {@link SelectionMethod#RANDOM}
  * @param sourceCheckpoint absolute path of the source checkpoint directory
  * @param sourceModelSha256 sha256 of the source's model.safetensors
+ * @param members for a composition ({@link Composition}) the tasks composed, each of which selected
+ *     {@code memberKeptExperts}; null for one task
+ * @param memberKeptExperts K of each member of a composition (keptExperts is then the padded union's K')
  */
 public record PruningMetadata(
     SelectionMethod method,
@@ -19,4 +24,6 @@ public record PruningMetadata(
     CalibrationFingerprint calibration,
     Long randomSeed,
     String sourceCheckpoint,
-    String sourceModelSha256) {}
+    String sourceModelSha256,
+    List<String> members,
+    Integer memberKeptExperts) {}

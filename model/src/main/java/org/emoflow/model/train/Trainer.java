@@ -20,10 +20,12 @@ import org.emoflow.model.ModelConfig;
 import org.emoflow.model.RouterKind;
 import org.emoflow.model.checkpoint.Checkpoints;
 import org.emoflow.model.checkpoint.TrainerState;
+import org.emoflow.model.data.DomainStream;
 import org.emoflow.model.data.PackedBatch;
 import org.emoflow.model.data.PackedSequence;
 import org.emoflow.model.data.PreparedDataset;
 import org.emoflow.model.data.SequenceStream;
+import org.emoflow.model.data.TrainingRows;
 import org.emoflow.model.eval.Evaluator;
 import org.emoflow.model.io.AtomicFiles;
 import org.emoflow.model.io.Json;
@@ -77,6 +79,8 @@ public final class Trainer {
   private final Path output;
   private final Listener listener;
   private Optional<Path> resumePoint;
+  private Path initialWeights;
+  private List<String> domains;
 
   public Trainer(ModelConfig modelConfig, TrainConfig config, PreparedDataset data, Path output, Listener listener) {
     this.modelConfig = modelConfig;
@@ -84,6 +88,21 @@ public final class Trainer {
     this.data = data;
     this.output = output;
     this.listener = listener;
+  }
+
+  /**
+   * A fine-tune: a run that has no checkpoint yet starts from this checkpoint's weights (its config must be
+   * this trainer's model config) instead of a random initialisation; resuming is unchanged.
+   */
+  public Trainer startingFrom(Path checkpoint) {
+    this.initialWeights = checkpoint;
+    return this;
+  }
+
+  /** Trains on these domains' training documents only ({@link DomainStream}) instead of the whole train split. */
+  public Trainer onDomains(List<String> domains) {
+    this.domains = List.copyOf(domains);
+    return this;
   }
 
   public Summary run() throws IOException {
@@ -98,6 +117,8 @@ public final class Trainer {
           data.root().toAbsolutePath().toString(), dataSha);
       if (latest.isPresent()) {
         state = resume(latest.get(), model, optimizer, dataSha);
+      } else if (initialWeights != null) {
+        Checkpoints.loadWeights(initialWeights.resolve(Checkpoints.MODEL), model.parameters(), "");
       }
       long resumedFrom = state.step();
       if (resumedFrom >= config.steps() && Files.exists(output.resolve(SUMMARY_FILE))) {
@@ -106,14 +127,16 @@ public final class Trainer {
       }
       listener.log(String.format("training %s: %,d parameters (%,d active), %s, %s",
           modelConfig.router().id(), modelConfig.parameterCount(), modelConfig.activeParameterCount(),
-          Compute.describe(), resumedFrom > 0 ? "resumed at step " + resumedFrom : "from scratch"));
+          Compute.describe(), resumedFrom > 0 ? "resumed at step " + resumedFrom
+              : initialWeights != null ? "from " + initialWeights : "from scratch"));
       List<PackedSequence> validation = ValidationSet.select(data, config.evalSequences());
       MetricsLog metrics = new MetricsLog(output, resumedFrom);
       Progress progress = new Progress(config.steps(), resumedFrom);
       Map<String, Double> lastValidation = Map.of();
       Path lastCheckpoint = latest.orElse(null);
-      try (SequenceStream stream = new SequenceStream(
-          data.files(PreparedDataset.TRAIN), config.seed(), config.shuffleWindow(), state.stream())) {
+      try (TrainingRows stream = domains == null
+          ? new SequenceStream(data.files(PreparedDataset.TRAIN), config.seed(), config.shuffleWindow(), state.stream())
+          : new DomainStream(data, domains, config.seed(), state.stream())) {
         long tokensSeen = state.tokensSeen();
         for (long step = resumedFrom + 1; step <= config.steps(); step++) {
           long started = System.nanoTime();

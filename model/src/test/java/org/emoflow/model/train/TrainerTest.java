@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.emoflow.model.Compute;
@@ -18,7 +19,10 @@ import org.emoflow.model.RouterKind;
 import org.emoflow.model.TestDatasets;
 import org.emoflow.model.TestModels;
 import org.emoflow.model.checkpoint.Checkpoints;
+import org.emoflow.model.data.DomainStream;
+import org.emoflow.model.data.PackedSequence;
 import org.emoflow.model.data.PreparedDataset;
+import org.emoflow.model.data.SequenceStream;
 import org.emoflow.model.eval.Evaluator;
 import org.emoflow.model.io.ParquetFiles;
 import org.emoflow.model.nn.LanguageModel;
@@ -102,6 +106,60 @@ class TrainerTest {
       assertEquals(before.get(i).getStep(), after.get(i).getStep());
       assertEquals(before.get(i).getLoss(), after.get(i).getLoss(), "loss of step " + after.get(i).getStep());
       assertEquals(before.get(i).getGradNorm(), after.get(i).getGradNorm());
+    }
+  }
+
+  /**
+   * A fine-tune starts from a checkpoint's weights, trains on one domain's documents only, and resumed from
+   * a middle checkpoint ends bit-identical to an uninterrupted one.
+   */
+  @Test
+  void aFineTuneStartsFromTheCheckpointTrainsOnItsDomainAndResumesExactly(@TempDir Path root) throws IOException {
+    ModelConfig model = TestModels.tiny(RouterKind.EMO, SEQ_LEN);
+    Path start = root.resolve("start");
+    try (NDManager manager = Compute.newManager(); LanguageModel initial = new LanguageModel(model, manager, 99)) {
+      Files.createDirectories(start);
+      Checkpoints.writeModel(start, initial, Map.of());
+    }
+    TrainConfig train = config(4, 8, 2);
+    Path uninterrupted = root.resolve("uninterrupted");
+    List<String> lines = new ArrayList<>();
+    new Trainer(model, train, data, uninterrupted, lines::add).startingFrom(start)
+        .onDomains(List.of(TestDatasets.STRIDE)).run();
+    assertTrue(lines.stream().anyMatch(line -> line.contains("from " + start)), String.join("\n", lines));
+    // The first step's loss is that of the starting weights (seed 99), not of a fresh initialisation (seed 7).
+    Trainer scratch = new Trainer(model, config(1, 8, 1), data, root.resolve("scratch"), line -> { });
+    scratch.onDomains(List.of(TestDatasets.STRIDE)).run();
+    assertTrue(trainingMetrics(uninterrupted).get(0).getLoss() != trainingMetrics(root.resolve("scratch")).get(0).getLoss());
+
+    Path resumed = root.resolve("resumed");
+    String middle = Checkpoints.nameFor(2);
+    copyDirectory(uninterrupted.resolve("checkpoints").resolve(middle), resumed.resolve("checkpoints").resolve(middle));
+    Trainer.Summary summary = new Trainer(model, train, data, resumed, line -> { }).startingFrom(start)
+        .onDomains(List.of(TestDatasets.STRIDE)).run();
+    assertEquals(2, summary.resumedFromStep());
+    Path expected = uninterrupted.resolve("checkpoints").resolve(Checkpoints.nameFor(4));
+    Path actual = resumed.resolve("checkpoints").resolve(Checkpoints.nameFor(4));
+    for (String file : List.of(Checkpoints.MODEL, Checkpoints.OPTIMIZER)) {
+      assertArrayEquals(Files.readAllBytes(expected.resolve(file)), Files.readAllBytes(actual.resolve(file)), file);
+    }
+  }
+
+  @Test
+  void aDomainStreamEmitsOnlyThatDomainAndResumesWhereItStood() throws IOException {
+    SequenceStream.Position middle;
+    List<PackedSequence> rest;
+    try (DomainStream stream = new DomainStream(data, List.of(TestDatasets.COUNT), SEED, SequenceStream.Position.START)) {
+      List<PackedSequence> first = stream.next(50);
+      assertTrue(first.stream().allMatch(row -> Arrays.stream(row.domains()).allMatch(TestDatasets.COUNT::equals)));
+      middle = stream.position();
+      rest = stream.next(30);
+    }
+    try (DomainStream again = new DomainStream(data, List.of(TestDatasets.COUNT), SEED, middle)) {
+      List<PackedSequence> resumed = again.next(30);
+      for (int i = 0; i < rest.size(); i++) {
+        assertArrayEquals(rest.get(i).tokens(), resumed.get(i).tokens(), "row " + i);
+      }
     }
   }
 
