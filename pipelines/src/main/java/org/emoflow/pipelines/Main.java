@@ -22,6 +22,8 @@ public final class Main {
       new org.emoflow.pipelines.train.TrainCommand(),
       new org.emoflow.pipelines.run.RunCommand(),
       new org.emoflow.pipelines.prune.PruneCommand(),
+      new org.emoflow.pipelines.finetune.FinetuneCommand(),
+      new org.emoflow.pipelines.finetune.MergeCommand(),
       new org.emoflow.pipelines.generate.GenerateCommand(),
       new org.emoflow.pipelines.export.ExportHfCommand(),
       new org.emoflow.pipelines.results.QueryCommand(),

@@ -263,6 +263,78 @@ class PruneCommandTest {
         "the same weights, byte for byte");
   }
 
+  /**
+   * Two tasks composed, the composition fine-tuned (resumed exactly, other inputs refused) and merged back:
+   * each layer keeps the union of the tasks' own selections padded to the widest layer; the merge has the
+   * full model's shape.
+   */
+  @Test
+  void composingFineTuningAndMergingBack() throws IOException {
+    Path prose = work.resolve("compose-prose");
+    Path code = work.resolve("compose-code");
+    Path both = work.resolve("compose-both");
+    for (String[] task : List.of(new String[] {"prose", prose.toString()}, new String[] {"code", code.toString()},
+        new String[] {"prose,code", both.toString()})) {
+      Invocation pruned = prune("--checkpoint=" + checkpoint, "--task=" + task[0], "--keep=4", "--method=global",
+          "--calibration-docs=4", "--output=" + task[1]);
+      assertEquals(Main.OK, pruned.status(), pruned.err());
+    }
+    PruningMetadata composed = PrunedExport.readMetadata(both);
+    assertEquals(List.of("prose", "code"), composed.members());
+    assertEquals(4, composed.memberKeptExperts());
+    int widest = 0;
+    for (int layer = 0; layer < LAYERS; layer++) {
+      java.util.Set<Integer> union = new java.util.TreeSet<>();
+      for (Path own : List.of(prose, code)) {
+        for (int id : PrunedExport.readMetadata(own).keptRoutedExperts()[layer]) {
+          union.add(id);
+        }
+      }
+      int[] kept = composed.keptRoutedExperts()[layer];
+      assertTrue(java.util.Arrays.stream(kept).boxed().toList().containsAll(union), "layer " + layer);
+      widest = Math.max(widest, union.size());
+    }
+    assertEquals(widest + 1, composed.keptExperts(), "every layer padded to the widest union");
+
+    Path finetuned = work.resolve("compose-finetuned");
+    String[] finetune = {"finetune", "--checkpoint=" + both, "--task=prose,code", "--steps=2", "--batch-size=2",
+        "--eval-interval=0", "--eval-sequences=2", "--checkpoint-interval=1", "--log-interval=1", "--threads=1",
+        "--output=" + finetuned};
+    Invocation first = command(finetune);
+    assertEquals(Main.OK, first.status(), first.err());
+    assertTrue(first.err().contains("from " + both.toAbsolutePath().normalize()), first.err());
+    // Interrupted after step 1: re-running resumes there and ends bit-identical.
+    Path last = finetuned.resolve("checkpoints").resolve(Checkpoints.nameFor(2));
+    byte[] weights = Files.readAllBytes(last.resolve(Checkpoints.MODEL));
+    try (Stream<Path> files = Files.walk(last)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
+    }
+    Files.delete(finetuned.resolve(Trainer.SUMMARY_FILE));
+    Invocation resumed = command(finetune);
+    assertEquals(Main.OK, resumed.status(), resumed.err());
+    assertTrue(resumed.err().contains("resumed at step 1"), resumed.err());
+    assertArrayEquals(weights, Files.readAllBytes(last.resolve(Checkpoints.MODEL)));
+    String[] otherTask = finetune.clone();
+    otherTask[2] = "--task=prose";
+    Invocation refused = command(otherTask);
+    assertEquals(Main.BAD_OPTION, refused.status(), refused.err());
+    assertTrue(refused.err().contains("--output: "), refused.err());
+    String[] otherLr = java.util.Arrays.copyOf(finetune, finetune.length + 1);
+    otherLr[finetune.length] = "--lr=0.01";
+    assertEquals(Main.BAD_OPTION, command(otherLr).status());
+
+    Path merged = work.resolve("compose-merged");
+    Invocation merge = command("merge", "--full=" + checkpoint, "--finetuned=" + finetuned, "--output=" + merged);
+    assertEquals(Main.OK, merge.status(), merge.err());
+    assertEquals(Checkpoints.readConfig(checkpoint), Checkpoints.readConfig(merged));
+    assertEquals(Main.BAD_OPTION, command("merge", "--full=" + checkpoint, "--finetuned=" + finetuned,
+        "--output=" + work.resolve("merged-2"), "--scope=some").status());
+    Invocation notTheSource = command("merge", "--full=" + merged, "--finetuned=" + finetuned,
+        "--output=" + work.resolve("merged-3"));
+    assertEquals(Main.BAD_OPTION, notTheSource.status(), notTheSource.err());
+    assertTrue(notTheSource.err().contains("is not the checkpoint"), notTheSource.err());
+  }
+
   private record Invocation(int status, String err) {}
 
   private static Invocation prune(String... args) {

@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
@@ -23,6 +25,7 @@ import org.emoflow.model.data.PreparedDataset;
 import org.emoflow.model.nn.LanguageModel;
 import org.emoflow.model.select.CalibrationDocuments;
 import org.emoflow.model.select.CalibrationFingerprint;
+import org.emoflow.model.select.Composition;
 import org.emoflow.model.select.ExpertSelector;
 import org.emoflow.model.select.PrunedExport;
 import org.emoflow.model.select.Selection;
@@ -35,8 +38,9 @@ import org.emoflow.pipelines.cli.InvalidOptionException;
 
 /**
  * {@code ./emoflow prune}: selects K experts per layer for one task on its calibration documents and
- * writes a smaller, self-contained checkpoint with only those (spec section 6). Every option is checked
- * against the checkpoint and the data before the model is loaded.
+ * writes a smaller, self-contained checkpoint with only those (spec section 6); several tasks compose
+ * ({@link Composition}, spec section 7). Every option is checked against the checkpoint and the data before
+ * the model is loaded.
  */
 public final class PruneCommand implements Command<PruneCommand.Options> {
   private static final java.util.regex.Pattern WEIGHTS =
@@ -51,7 +55,9 @@ public final class PruneCommand implements Command<PruneCommand.Options> {
 
     void setCheckpoint(String value);
 
-    @Description("The task: a domain of the prepared dataset. Calibration documents come from its train split.")
+    @Description("The task: a domain of the prepared dataset. Calibration documents come from its train split."
+        + " Several, comma-separated, compose: each selects K experts and the checkpoint keeps their union,"
+        + " every layer padded to the widest by the tasks' normalised rankings.")
     @Validation.Required
     String getTask();
 
@@ -124,6 +130,7 @@ public final class PruneCommand implements Command<PruneCommand.Options> {
   @Override
   public void validate(Options options) {
     method(options);
+    tasks(options);
     if (options.getKeep() < 1) {
       throw InvalidOptionException.of("keep", "must be at least 1, got " + options.getKeep());
     }
@@ -136,6 +143,15 @@ public final class PruneCommand implements Command<PruneCommand.Options> {
     if (options.getThreads() < 0) {
       throw InvalidOptionException.of("threads", "must not be negative");
     }
+  }
+
+  private static List<String> tasks(Options options) {
+    List<String> tasks = Arrays.stream(options.getTask().split(",")).map(String::trim).toList();
+    if (tasks.stream().anyMatch(String::isEmpty) || tasks.stream().distinct().count() != tasks.size()) {
+      throw InvalidOptionException.of("task", "expected distinct domain names separated by commas, got '"
+          + options.getTask() + "'");
+    }
+    return tasks;
   }
 
   private static SelectionMethod method(Options options) {
@@ -164,34 +180,49 @@ public final class PruneCommand implements Command<PruneCommand.Options> {
       throw InvalidOptionException.of("output", output + " already exists: an export is never overwritten");
     }
     PreparedDataset data = data(options, checkpoint, config);
-    List<PackedSequence> calibration = calibration(options, data);
-    CalibrationFingerprint fingerprint = CalibrationFingerprint.of(calibration);
-    if (fingerprint.scoredTokens() == 0) {
-      throw InvalidOptionException.of("task", "the calibration documents of '" + options.getTask()
-          + "' hold no scored tokens (every one is a single token)");
+    List<String> tasks = tasks(options);
+    List<List<PackedSequence>> calibrations = new ArrayList<>();
+    for (String task : tasks) {
+      List<PackedSequence> calibration = calibration(task, options, data);
+      if (CalibrationFingerprint.of(calibration).scoredTokens() == 0) {
+        throw InvalidOptionException.of("task", "the calibration documents of '" + task
+            + "' hold no scored tokens (every one is a single token)");
+      }
+      calibrations.add(calibration);
     }
-    SelectionMethod method = method(options);
-    long documents = calibration.stream().flatMap(row -> Arrays.stream(row.docIds())).distinct().count();
     log.printf("prune: %s (%s, %d experts per layer, top-%d)%n", checkpoint, config.router().id(), config.experts(),
         config.topK());
-    log.printf("prune: task %s: %,d calibration documents in %,d rows, %,d scored tokens (sha256 %s)%n",
-        options.getTask(), documents, fingerprint.rows(), fingerprint.scoredTokens(),
-        fingerprint.sha256().substring(0, 12));
+    for (int i = 0; i < tasks.size(); i++) {
+      List<PackedSequence> calibration = calibrations.get(i);
+      CalibrationFingerprint fingerprint = CalibrationFingerprint.of(calibration);
+      long documents = calibration.stream().flatMap(row -> Arrays.stream(row.docIds())).distinct().count();
+      log.printf("prune: task %s: %,d calibration documents in %,d rows, %,d scored tokens (sha256 %s)%n",
+          tasks.get(i), documents, fingerprint.rows(), fingerprint.scoredTokens(), fingerprint.sha256().substring(0, 12));
+    }
+    SelectionMethod method = method(options);
 
     Compute.useThreads(options.getThreads());
     long started = System.nanoTime();
     Selection selection;
     try (NDManager manager = Compute.newManager(); ModelCheckpoint source = ModelCheckpoint.open(checkpoint, manager)) {
-      if (method == SelectionMethod.RANDOM) {
+      Composition composition = null;
+      if (tasks.size() > 1) {
+        composition = compose(source, calibrations, method, options, manager, log);
+        selection = composition.composed();
+      } else if (method == SelectionMethod.RANDOM) {
         // The random control depends on the shape only: no weight is read to choose.
         selection = ExpertSelector.random(config, options.getKeep(), options.getSeed());
       } else {
         try (LanguageModel model = source.load(manager)) {
-          selection = new ExpertSelector(model, calibration, options.getCalibrationBatch())
+          selection = new ExpertSelector(model, calibrations.get(0), options.getCalibrationBatch())
               .select(method, options.getKeep(), options.getSeed());
         }
       }
-      PrunedExport.write(source, selection, output, manager);
+      if (composition != null) {
+        PrunedExport.write(source, composition, tasks, output, manager);
+      } else {
+        PrunedExport.write(source, selection, output, manager);
+      }
     }
     double seconds = (System.nanoTime() - started) / 1e9;
 
@@ -199,12 +230,12 @@ public final class PruneCommand implements Command<PruneCommand.Options> {
       log.printf("prune: layer %d keeps routed experts %s%n", layer, Arrays.toString(selection.kept(layer)));
     }
     long paramsBefore = config.parameterCount();
-    long paramsAfter = config.withExperts(options.getKeep()).parameterCount();
+    long paramsAfter = config.withExperts(selection.keptExperts()).parameterCount();
     long bytesBefore = weightBytes(checkpoint);
     long bytesAfter = weightBytes(output);
     log.printf("prune: parameters %,d -> %,d (%.1f%%)%n", paramsBefore, paramsAfter, 100.0 * paramsAfter / paramsBefore);
     log.printf("prune: weights %,d -> %,d bytes (%.1f%%)%n", bytesBefore, bytesAfter, 100.0 * bytesAfter / bytesBefore);
-    log.printf("prune: %s, K = %d of %d, selected and written in %.1f s; wrote %s%n", method.id(), options.getKeep(),
+    log.printf("prune: %s, K = %d of %d, selected and written in %.1f s; wrote %s%n", method.id(), selection.keptExperts(),
         config.experts(), seconds, output);
     return Main.OK;
   }
@@ -277,8 +308,33 @@ public final class PruneCommand implements Command<PruneCommand.Options> {
     return sha256 != null && Files.isRegularFile(manifest) && Checkpoints.sha256(manifest).equals(sha256);
   }
 
-  private static List<PackedSequence> calibration(Options options, PreparedDataset data) throws IOException {
-    String task = options.getTask();
+  /** Each task's own selection at K, then their union padded to the widest layer; the random control reads no weights. */
+  private static Composition compose(ModelCheckpoint source, List<List<PackedSequence>> calibrations,
+      SelectionMethod method, Options options, NDManager manager, PrintStream log) throws IOException {
+    ModelConfig config = source.config();
+    List<String> tasks = tasks(options);
+    Composition composition;
+    if (method == SelectionMethod.RANDOM) {
+      List<ExpertSelector> none = Collections.nCopies(tasks.size(), null);
+      composition = Composition.of(config, none, method, options.getKeep(), options.getSeed());
+    } else {
+      try (LanguageModel model = source.load(manager)) {
+        List<ExpertSelector> selectors = calibrations.stream()
+            .map(rows -> new ExpertSelector(model, rows, options.getCalibrationBatch())).toList();
+        composition = Composition.of(config, selectors, method, options.getKeep(), options.getSeed());
+      }
+    }
+    for (int layer = 0; layer < config.layers(); layer++) {
+      log.printf("prune: layer %d: the union of %s keeps %d routed experts %s%n", layer, tasks,
+          composition.union()[layer].length, Arrays.toString(composition.union()[layer]));
+    }
+    log.printf("prune: composed K = %d (each task K = %d), every layer padded to the widest%n",
+        composition.composedExperts(), options.getKeep());
+    return composition;
+  }
+
+  private static List<PackedSequence> calibration(String task, Options options, PreparedDataset data)
+      throws IOException {
     if (!data.domains().contains(task)) {
       throw InvalidOptionException.of("task", "unknown domain '" + task + "' in " + data.root() + " (domains: "
           + String.join(", ", data.domains()) + ")");

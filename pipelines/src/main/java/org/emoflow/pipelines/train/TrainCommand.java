@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
-import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
 import org.emoflow.model.Compute;
 import org.emoflow.model.ModelConfig;
@@ -26,20 +25,14 @@ import org.emoflow.pipelines.cli.OptionNames;
  * newest valid checkpoint in --output. Runs on a GPU when libtorch sees one, else on the CPU.
  */
 public final class TrainCommand implements Command<TrainCommand.Options> {
+  static final double DEFAULT_LR = 3e-3;
 
-  public interface Options extends PipelineOptions {
+  public interface Options extends TrainingOptions {
     @Description("A directory written by ./emoflow prepare.")
     @Validation.Required
     String getData();
 
     void setData(String value);
-
-    @Description("Checkpoint directory; a run resumes from its newest valid checkpoint (refused before any work"
-        + " if that was written with other settings).")
-    @Validation.Required
-    String getOutput();
-
-    void setOutput(String value);
 
     @Description("Model shape: tiny (tests), small (CPU experiments), paper (1B active / 14B total).")
     @Default.String("small")
@@ -52,60 +45,6 @@ public final class TrainCommand implements Command<TrainCommand.Options> {
     String getRouter();
 
     void setRouter(String value);
-
-    @Description("Optimizer steps.")
-    @Default.Integer(1000)
-    int getSteps();
-
-    void setSteps(int value);
-
-    @Description("Seed for initialisation, data order and pool sizes: a CPU run repeats bit for bit.")
-    @Default.Long(0)
-    long getSeed();
-
-    void setSeed(long value);
-
-    @Description("Sequences per optimizer step (global batch).")
-    @Default.Integer(16)
-    int getBatchSize();
-
-    void setBatchSize(int value);
-
-    @Description("Sequences per forward/backward pass; must divide --batch-size (0: the whole batch).")
-    @Default.Integer(0)
-    int getMicroBatchSize();
-
-    void setMicroBatchSize(int value);
-
-    @Description("Peak learning rate.")
-    @Default.Double(3e-3)
-    double getLr();
-
-    void setLr(double value);
-
-    @Description("Linear warm-up steps (-1: a tenth of --steps).")
-    @Default.Integer(-1)
-    int getWarmup();
-
-    void setWarmup(int value);
-
-    @Description("The cosine schedule ends at this fraction of the peak learning rate.")
-    @Default.Double(0.1)
-    double getMinLrRatio();
-
-    void setMinLrRatio(double value);
-
-    @Description("AdamW weight decay (not applied to embeddings and norms).")
-    @Default.Double(0.1)
-    double getWeightDecay();
-
-    void setWeightDecay(double value);
-
-    @Description("Global gradient-norm clipping threshold (0: off).")
-    @Default.Double(1.0)
-    double getClipNorm();
-
-    void setClipNorm(double value);
 
     @Description("Experts per MoE layer, the shared one included (default: the preset's).")
     Integer getExperts();
@@ -149,42 +88,6 @@ public final class TrainCommand implements Command<TrainCommand.Options> {
     boolean getIntraDocumentMask();
 
     void setIntraDocumentMask(boolean value);
-
-    @Description("Validate every this many steps (0: only at the end).")
-    @Default.Integer(100)
-    int getEvalInterval();
-
-    void setEvalInterval(int value);
-
-    @Description("Validation sequences, shared evenly among domains.")
-    @Default.Integer(128)
-    int getEvalSequences();
-
-    void setEvalSequences(int value);
-
-    @Description("Checkpoint every this many steps (and at the end).")
-    @Default.Integer(100)
-    int getCheckpointInterval();
-
-    void setCheckpointInterval(int value);
-
-    @Description("Checkpoints kept (newest first).")
-    @Default.Integer(3)
-    int getKeepCheckpoints();
-
-    void setKeepCheckpoints(int value);
-
-    @Description("Print a progress line every this many steps.")
-    @Default.Integer(10)
-    int getLogInterval();
-
-    void setLogInterval(int value);
-
-    @Description("libtorch intra-op threads (0: one per core).")
-    @Default.Integer(0)
-    int getThreads();
-
-    void setThreads(int value);
   }
 
   @Override
@@ -225,8 +128,16 @@ public final class TrainCommand implements Command<TrainCommand.Options> {
   @Override
   public int run(Options options) throws IOException {
     Setup setup = setup(options);
-    Trainer trainer = new Trainer(setup.model(), setup.train(), setup.data(), Path.of(options.getOutput()),
-        System.err::println);
+    run(new Trainer(setup.model(), setup.train(), setup.data(), Path.of(options.getOutput()), System.err::println),
+        options, name());
+    return Main.OK;
+  }
+
+  /**
+   * Runs a trainer as {@code train} and {@code finetune} do: refuses a changed setting of an earlier run in
+   * the output (as --output) before any work, then trains and prints where it ended.
+   */
+  public static Trainer.Summary run(Trainer trainer, TrainingOptions options, String command) throws IOException {
     try {
       trainer.resumePoint();
     } catch (ChangedSettingsException e) {
@@ -234,12 +145,12 @@ public final class TrainCommand implements Command<TrainCommand.Options> {
     }
     Compute.useThreads(options.getThreads());
     Trainer.Summary summary = trainer.run();
-    System.err.printf("train: step %d, %,.0f tokens/s, checkpoint %s%n", summary.finalStep(),
+    System.err.printf("%s: step %d, %,.0f tokens/s, checkpoint %s%n", command, summary.finalStep(),
         summary.tokensPerSecond(), summary.finalCheckpoint());
     for (Map.Entry<String, Double> loss : summary.validationLoss().entrySet()) {
-      System.err.printf("train: validation loss %-12s %.4f%n", loss.getKey(), loss.getValue());
+      System.err.printf("%s: validation loss %-12s %.4f%n", command, loss.getKey(), loss.getValue());
     }
-    return Main.OK;
+    return summary;
   }
 
   /** Model and training settings checked against the data, before any work. */
@@ -281,16 +192,7 @@ public final class TrainCommand implements Command<TrainCommand.Options> {
   }
 
   public static TrainConfig trainConfig(Options options) {
-    try {
-      int micro = options.getMicroBatchSize() == 0 ? options.getBatchSize() : options.getMicroBatchSize();
-      int warmup = options.getWarmup() < 0 ? Math.max(1, options.getSteps() / 10) : options.getWarmup();
-      return new TrainConfig(options.getSteps(), options.getBatchSize(), micro, options.getLr(), warmup,
-          options.getMinLrRatio(), options.getWeightDecay(), 0.9, 0.95, 1e-8, options.getClipNorm(),
-          options.getSeed(), options.getEvalInterval(), options.getEvalSequences(), options.getCheckpointInterval(),
-          options.getKeepCheckpoints(), 1024, options.getLogInterval());
-    } catch (IllegalArgumentException e) {
-      throw new InvalidOptionException("invalid training settings: " + e.getMessage());
-    }
+    return TrainingOptions.trainConfig(options, DEFAULT_LR);
   }
 
   private static int orElse(Integer value, int fallback) {
