@@ -460,6 +460,70 @@ class SweepEndToEndTest {
     return nats / tokens;
   }
 
+  /**
+   * A composition of two domains is evaluated on each member with the union of their selections, and
+   * finetune_steps [0, 2] doubles every selected cell: the fine-tuned ones are evaluated on their pruned
+   * model after 2 steps on the task's training documents.
+   */
+  @Test
+  void aComposedTaskIsEvaluatedOnEveryMemberAndFineTunedCellsFollowTheirSteps() throws Exception {
+    Path config = config("compose",
+        "checkpoints: [" + variant("emo") + "]",
+        "tasks: [{domain: code}, {domain: prose}, {name: both, compose: [code, prose]}]",
+        "methods: [global]",
+        "keep_experts: [3]",
+        "calibration_docs: [2]",
+        "finetune_steps: [0, 2]",
+        "finetune: {batch_size: 2}",
+        "analysis: {enabled: false}");
+    Path results = work.resolve("results-compose");
+    assertEquals(Main.OK, run("sweep", "--config=" + config, "--results=" + results, "--run-id=compose",
+        "--threads=1"));
+
+    List<SweepResult> rows = rows(results, "sweep", "compose");
+    // code and prose: full + global x {0, 2} steps; both: global x {0, 2} steps x 2 members.
+    assertEquals(3 + 3 + 4, rows.size());
+    rows.forEach(row -> assertNull(row.getError(), row.toString()));
+    Map<String, SweepResult> byKey = rows.stream().collect(Collectors.toMap(
+        row -> row.getTask() + "/" + row.getMember() + "/" + row.getMethod() + "/" + row.getFinetuneSteps(),
+        Function.identity()));
+    assertEquals(10, byKey.size(), "one row per task, member, method and steps");
+    List<KeptExperts> kept = rows(results, "kept_experts", "compose");
+    assertEquals(6 * 2, kept.size(), "6 restricted cells x 2 layers (a composition's once, not per member)");
+    for (String member : List.of("code", "prose")) {
+      SweepResult own = byKey.get(member + "/null/global/0");
+      SweepResult composed = byKey.get("both/" + member + "/global/0");
+      assertNull(own.getComposedExperts());
+      assertEquals("lm", composed.getTaskKind());
+      assertEquals(3, composed.getKeepExperts());
+      assertTrue(composed.getComposedExperts() >= 3 && composed.getComposedExperts() <= 5, composed.toString());
+      assertTrue(composed.getParamsKept() > own.getParamsKept(), "the union keeps more than one task's subset");
+      assertEquals(byKey.get(member + "/null/full/0").getEvalTokens(), composed.getEvalTokens(),
+          "evaluated on the member's own documents");
+      SweepResult tuned = byKey.get(member + "/null/global/2");
+      assertEquals(own.getParamsKept(), tuned.getParamsKept(), "the fine-tuned pruned model has the subset's size");
+      assertEquals(own.getEvalTokens(), tuned.getEvalTokens());
+      assertTrue(Math.abs(own.getLoss() - tuned.getLoss()) > 1e-6, "2 steps change the loss: " + own + " " + tuned);
+      assertEquals(composed.getComposedExperts(), byKey.get("both/" + member + "/global/2").getComposedExperts());
+      for (int layer = 0; layer < 2; layer++) {
+        int l = layer;
+        List<Integer> ownIds = keptIds(kept, own.getCellId(), l);
+        List<Integer> composedIds = keptIds(kept, composed.getCellId(), l);
+        assertEquals(composed.getComposedExperts() - 1, composedIds.size());
+        assertTrue(composedIds.containsAll(ownIds), "layer " + l + ": " + composedIds + " holds " + ownIds);
+      }
+    }
+    JsonNode manifest = new ObjectMapper().readTree(
+        results.resolve("sweep_manifest/run_id=compose/manifest.json").toFile());
+    assertEquals("[0,2]", manifest.path("grid").path("finetune_steps").toString());
+    assertEquals("[\"code\",\"prose\"]", manifest.path("tasks").get(2).path("members").toString());
+  }
+
+  private static List<Integer> keptIds(List<KeptExperts> kept, String cellId, int layer) {
+    return kept.stream().filter(k -> k.getCellId().equals(cellId) && k.getLayer() == layer).findFirst()
+        .orElseThrow().getExpertIds();
+  }
+
   @Test
   void aCellThatFailsWhileRunningBecomesAnErrorRowAndTheRestOfTheSweepGoesOn() throws Exception {
     Path broken = work.resolve("broken/step-00000012");
@@ -552,6 +616,11 @@ class SweepEndToEndTest {
     refusals.put("holds no examples", List.of("tasks: [{multiple_choice: " + empty + "}]"));
     refusals.put(badLine + ":2: 'choices'", List.of("tasks: [{multiple_choice: " + badLine + "}]"));
     refusals.put("unknown selection method 'magic'", List.of("methods: [layerwise, magic]"));
+    refusals.put("compose: 'poetry' is not a task", List.of("tasks: [{domain: " + DOMAIN + "}, {name: c, compose: ["
+        + DOMAIN + ", poetry]}]"));
+    refusals.put("compose: needs at least two", List.of("tasks: [{domain: " + DOMAIN + "}, {name: c, compose: ["
+        + DOMAIN + "]}]"));
+    refusals.put("finetune_steps: every entry must be 0", List.of("finetune_steps: [0, -1]"));
     refusals.put("calibration_docs: expected positive numbers", List.of("calibration_docs: [0]"));
     refusals.put("'max_new_tokens' and 'stop' are for generative tasks",
         List.of("tasks: [{domain: " + DOMAIN + ", stop: x}]"));

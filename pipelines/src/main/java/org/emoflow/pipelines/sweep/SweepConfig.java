@@ -22,6 +22,8 @@ public record SweepConfig(
     List<Integer> keepExperts,
     List<Object> calibrationDocs,
     List<Long> seeds,
+    List<Integer> finetuneSteps,
+    Finetune finetune,
     Evaluation evaluation,
     Analysis analysis,
     Workers workers) {
@@ -30,10 +32,15 @@ public record SweepConfig(
    * One of {@code domain} (a domain of the prepared dataset), {@code multiple_choice} (a JSONL task file,
    * calibrated on the gold answers of {@code calibration}, by default the task file itself) or {@code
    * generative} (a JSONL file of prompts and answers, scored by exact match of what the model writes in at
-   * most {@code max_new_tokens} tokens, up to {@code stop}; calibrated like multiple choice).
+   * most {@code max_new_tokens} tokens, up to {@code stop}; calibrated like multiple choice), or {@code
+   * compose} (names of other tasks of the config: each selects at K, the union of their selections is kept
+   * and evaluated on every member).
    */
   public record Task(String name, String domain, String multipleChoice, String calibration, String generative,
-      Integer maxNewTokens, String stop) {}
+      Integer maxNewTokens, String stop, List<String> compose) {}
+
+  /** A cell's fine-tune (finetune_steps above 0): peak learning rate and sequences per step. */
+  public record Finetune(Double lr, Integer batchSize) {}
 
   /**
    * @param maxDocuments validation documents per LM task (0: all)
@@ -65,6 +72,16 @@ public record SweepConfig(
 
   public List<Long> seedsOrDefault() {
     return seeds == null ? List.of(0L) : seeds;
+  }
+
+  /** 0 only: no fine-tune. */
+  public List<Integer> finetuneStepsOrDefault() {
+    return finetuneSteps == null ? List.of(0) : finetuneSteps;
+  }
+
+  public Finetune finetuneOrDefaults() {
+    Finetune given = finetune == null ? new Finetune(null, null) : finetune;
+    return new Finetune(given.lr() == null ? 3e-4 : given.lr(), orElse(given.batchSize(), 8));
   }
 
   public Evaluation evaluationOrDefaults() {

@@ -50,7 +50,9 @@ import org.emoflow.transforms.sweep.SweepTask;
  * <p>The grid, per checkpoint and task: the full model; per K and seed a random subset; per calibration
  * size, method and K a calibrated selection. Methods other than random are deterministic given their
  * calibration set, so seeds multiply the random control only (the others take the first seed). A dense
- * checkpoint has its full-model cells only.
+ * checkpoint has its full-model cells only. A composed task has no full-model cell (its members have
+ * theirs). Every selected cell comes once per finetune_steps entry; steps above 0 only for tasks whose
+ * members are all domains (the fine-tune trains on their training documents).
  */
 public record SweepPlan(
     String runId, Path results, List<SweepCheckpoint> checkpoints, List<SweepTask> tasks, List<CellGroup> groups,
@@ -113,6 +115,8 @@ public record SweepPlan(
       List<Integer> keep = keepExperts(!methods.isEmpty());
       List<Integer> calibrationSizes = calibrationSizes();
       List<Long> seeds = seeds();
+      List<Integer> finetuneSteps = finetuneSteps();
+      SweepConfig.Finetune finetune = finetune();
       SweepConfig.Evaluation evaluation = evaluation();
       SweepConfig.Analysis analysis = analysis();
       if (config.idleModels() < 0) {
@@ -123,22 +127,35 @@ public record SweepPlan(
       for (SweepCheckpoint checkpoint : checkpoints) {
         checkKeep(checkpoint, keep, methods.isEmpty());
       }
-      List<SweepTask> tasks = tasks(checkpoints, calibrates, evaluation);
+      boolean finetunes = finetuneSteps.stream().anyMatch(steps -> steps > 0);
+      List<SweepTask> tasks = tasks(checkpoints, calibrates, finetunes, evaluation);
+      if (finetunes) {
+        tasks.stream().filter(task -> task.trainingDomains().isEmpty()).forEach(task -> warnings.add("finetune_steps: '"
+            + task.name() + "' is not a domain (nor a composition of domains): its cells are not fine-tuned"));
+      }
 
       List<CellGroup> groups = new ArrayList<>();
       long firstSeed = seeds.get(0);
       for (SweepCheckpoint checkpoint : checkpoints) {
         for (SweepTask task : tasks) {
+          if (task.isComposition() && !checkpoint.isMoe()) {
+            continue;
+          }
           List<Cell> uncalibrated = new ArrayList<>();
-          uncalibrated.add(new Cell(checkpoint, task, Cell.FULL, null, firstSeed, checkpoint.experts()));
+          if (!task.isComposition()) {
+            uncalibrated.add(new Cell(checkpoint, task, Cell.FULL, null, firstSeed, checkpoint.experts(), 0));
+          }
           if (checkpoint.isMoe() && methods.contains(SelectionMethod.RANDOM)) {
             for (int k : keep) {
               for (long seed : seeds) {
-                uncalibrated.add(new Cell(checkpoint, task, SelectionMethod.RANDOM.id(), null, seed, k));
+                uncalibrated.addAll(finetuned(new Cell(checkpoint, task, SelectionMethod.RANDOM.id(), null, seed, k, 0),
+                    finetuneSteps));
               }
             }
           }
-          groups.add(new CellGroup(checkpoint, task, false, null, uncalibrated));
+          if (!uncalibrated.isEmpty()) {
+            groups.add(new CellGroup(checkpoint, task, false, null, uncalibrated));
+          }
           if (!checkpoint.isMoe() || !calibrates) {
             continue;
           }
@@ -147,7 +164,8 @@ public record SweepPlan(
             for (SelectionMethod method : methods) {
               if (method != SelectionMethod.RANDOM) {
                 for (int k : keep) {
-                  cells.add(new Cell(checkpoint, task, method.id(), documents, firstSeed, k));
+                  cells.addAll(finetuned(new Cell(checkpoint, task, method.id(), documents, firstSeed, k, 0),
+                      finetuneSteps));
                 }
               }
             }
@@ -157,11 +175,50 @@ public record SweepPlan(
       }
       SweepSettings settings = new SweepSettings(runId, evaluation.batchSize(), evaluation.maxDocuments(),
           evaluation.maxExamples(), threads, config.idleModels(), analysis.enabled(), analysis.routingSequences(),
-          analysis.specialisationTokens(), analysis.clusters(), analysis.components(), firstSeed);
+          analysis.specialisationTokens(), analysis.clusters(), analysis.components(), firstSeed, finetune.lr(),
+          finetune.batchSize());
       Path results = Path.of(output).toAbsolutePath().normalize();
       SweepPlan plan = new SweepPlan(runId, results, checkpoints, tasks, groups, settings, null, List.copyOf(warnings));
       return new SweepPlan(runId, results, checkpoints, tasks, groups, settings,
-          manifest(plan, configText, configSha, methods, keep, calibrationSizes, seeds), plan.warnings());
+          manifest(plan, configText, configSha, methods, keep, calibrationSizes, seeds, finetuneSteps, finetune),
+          plan.warnings());
+    }
+
+    /** The cell once per finetune_steps entry (steps above 0 only where the task has domains to train on). */
+    private static List<Cell> finetuned(Cell cell, List<Integer> finetuneSteps) {
+      List<Cell> cells = new ArrayList<>();
+      for (int steps : finetuneSteps) {
+        if (steps == 0 || !cell.task().trainingDomains().isEmpty()) {
+          cells.add(new Cell(cell.checkpoint(), cell.task(), cell.method(), cell.calibrationDocs(), cell.seed(),
+              cell.keepExperts(), steps));
+        }
+      }
+      return cells;
+    }
+
+    private List<Integer> finetuneSteps() {
+      List<Integer> steps = config.finetuneStepsOrDefault();
+      Set<Integer> seen = new HashSet<>();
+      for (Integer n : steps) {
+        if (n == null || n < 0) {
+          throw refuse("finetune_steps", "every entry must be 0 (no fine-tune) or positive, got " + n);
+        }
+        if (!seen.add(n)) {
+          throw refuse("finetune_steps", n + " is listed twice");
+        }
+      }
+      if (steps.isEmpty()) {
+        throw refuse("finetune_steps", "must list at least one number of steps (0: no fine-tune)");
+      }
+      return steps;
+    }
+
+    private SweepConfig.Finetune finetune() {
+      SweepConfig.Finetune finetune = config.finetuneOrDefaults();
+      if (!(finetune.lr() > 0) || finetune.batchSize() < 1) {
+        throw refuse("finetune", "lr and batch_size must be positive");
+      }
+      return finetune;
     }
 
     /** --run-id, else run_id, else the config file's name and a short hash of its text. */
@@ -415,7 +472,7 @@ public record SweepPlan(
       return files;
     }
 
-    private List<SweepTask> tasks(List<SweepCheckpoint> checkpoints, boolean calibrates,
+    private List<SweepTask> tasks(List<SweepCheckpoint> checkpoints, boolean calibrates, boolean finetunes,
         SweepConfig.Evaluation evaluation) throws IOException {
       List<SweepConfig.Task> entries = config.tasks() == null ? List.of() : config.tasks();
       if (entries.isEmpty()) {
@@ -428,10 +485,17 @@ public record SweepPlan(
         SweepConfig.Task entry = entries.get(i);
         String key = "tasks[" + i + "]";
         long kinds = entry == null ? 0
-            : java.util.stream.Stream.of(entry.domain(), entry.multipleChoice(), entry.generative())
+            : java.util.stream.Stream.of(entry.domain(), entry.multipleChoice(), entry.generative(), entry.compose())
                 .filter(java.util.Objects::nonNull).count();
         if (kinds != 1) {
-          throw refuse(key, "needs one of 'domain', 'multiple_choice' or 'generative'");
+          throw refuse(key, "needs one of 'domain', 'multiple_choice', 'generative' or 'compose'");
+        }
+        if (entry.compose() != null) {
+          if (entry.name() == null || !names.add(entry.name())) {
+            throw refuse(key, "a composition needs a 'name' of its own, not used by another task");
+          }
+          tasks.add(null); // composed below, once every task it may name is known
+          continue;
         }
         if (entry.domain() != null && entry.calibration() != null) {
           throw refuse(key, "'calibration' is for task files; a domain calibrates on its training documents");
@@ -462,14 +526,42 @@ public record SweepPlan(
         }
         for (SweepCheckpoint checkpoint : checkpoints) {
           if (task.isLanguageModelling()) {
-            checkDomain(key, task, checkpoint, calibrates && checkpoint.isMoe());
+            checkDomain(key, task, checkpoint, (calibrates || finetunes) && checkpoint.isMoe());
           } else {
             checkExamples(key, task, checkpoint, calibrates && checkpoint.isMoe(), evaluation.maxExamples());
           }
         }
         tasks.add(task);
       }
+      for (int i = 0; i < entries.size(); i++) {
+        if (entries.get(i).compose() != null) {
+          tasks.set(i, composition("tasks[" + i + "] '" + entries.get(i).name() + "'", entries.get(i), tasks));
+        }
+      }
       return tasks;
+    }
+
+    /** A compose entry: two or more distinct tasks of the config, none of them a composition. */
+    private SweepTask composition(String key, SweepConfig.Task entry, List<SweepTask> tasks) {
+      if (entry.calibration() != null || entry.maxNewTokens() != null || entry.stop() != null) {
+        throw refuse(key, "a composition takes 'name' and 'compose' only (its members calibrate as they do alone)");
+      }
+      List<SweepTask> members = new ArrayList<>();
+      for (String member : entry.compose()) {
+        SweepTask task = tasks.stream().filter(t -> t != null && t.name().equals(member)).findFirst().orElse(null);
+        if (task == null) {
+          throw refuse(key + ": compose", "'" + member + "' is not a task of this config (compositions cannot be"
+              + " members)");
+        }
+        if (members.contains(task)) {
+          throw refuse(key + ": compose", "'" + member + "' is listed twice");
+        }
+        members.add(task);
+      }
+      if (members.size() < 2) {
+        throw refuse(key + ": compose", "needs at least two member tasks");
+      }
+      return SweepTask.compose(entry.name(), members);
     }
 
     private static String absolute(String path) {
@@ -524,7 +616,8 @@ public record SweepPlan(
     }
 
     private String manifest(SweepPlan plan, String configText, String configSha, List<SelectionMethod> methods,
-        List<Integer> keep, List<Integer> calibrationSizes, List<Long> seeds) throws IOException {
+        List<Integer> keep, List<Integer> calibrationSizes, List<Long> seeds, List<Integer> finetuneSteps,
+        SweepConfig.Finetune finetune) throws IOException {
       ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
       ObjectNode manifest = json.createObjectNode();
       manifest.put("run_id", plan.runId());
@@ -546,7 +639,9 @@ public record SweepPlan(
       ArrayNode tasks = manifest.putArray("tasks");
       for (SweepTask task : plan.tasks()) {
         ObjectNode node = tasks.addObject().put("name", task.name()).put("kind", task.kind());
-        if (task.isLanguageModelling()) {
+        if (task.isComposition()) {
+          task.members().forEach(member -> node.withArray("members").add(member.name()));
+        } else if (task.isLanguageModelling()) {
           node.put("domain", task.domain());
         } else {
           node.put("file", task.file()).put("sha256", Checkpoints.sha256(Path.of(task.file())))
@@ -569,6 +664,8 @@ public record SweepPlan(
         }
       });
       seeds.forEach(grid.putArray("seeds")::add);
+      finetuneSteps.forEach(grid.putArray("finetune_steps")::add);
+      manifest.putObject("finetune").put("lr", finetune.lr()).put("batch_size", finetune.batchSize());
       manifest.put("planned_cells", plan.cells());
       return json.writeValueAsString(manifest);
     }

@@ -140,7 +140,7 @@ final class ResultFixtures {
         method, method.equals("full") ? null : 16, seed, total, keep, (double) keep / total, loss,
         ok ? loss / Math.log(2) / 4 : null, accuracy, accuracy, ok ? 1000L : null, ok ? 4000L : null,
         ok ? 10_000L * keep : null, ok ? 40_000L * keep : null, ok ? 0.5 : null, ok ? 1.5 : null, error, CREATED,
-        null, null);
+        null, null, null, null, 0);
   }
 
   static String cellId(String checkpoint, String task, String method, int keep, long seed) {

@@ -24,7 +24,9 @@ import org.emoflow.schemas.SweepResult;
  * and bits per byte on the domain's validation documents, a multiple-choice task's accuracies (and its
  * correct answers' loss), a generative task's exact match of greedy generations (and its reference answers'
  * loss). Emits the cell's row (with {@code error} set and no metrics if anything failed)
- * and, for a restricted cell that succeeded, one {@link KeptExperts} row per layer.
+ * and, for a restricted cell that succeeded, one {@link KeptExperts} row per layer (a composed cell's from
+ * its first member's element only). A cell with fine-tune steps is evaluated on its pruned model after the
+ * fine-tune ({@link CellFinetune}) instead of the restricted full model.
  */
 final class EvaluateCellFn extends DoFn<SelectedCell, SweepResult> {
   static final TupleTag<SweepResult> RESULTS = new TupleTag<>("results") {};
@@ -62,14 +64,15 @@ final class EvaluateCellFn extends DoFn<SelectedCell, SweepResult> {
       return;
     }
     Metrics metrics;
-    try (WorkerModels.Lease lease = WorkerModels.borrow(cell.checkpoint(), settings.idleModels())) {
-      metrics = evaluate(lease.model(), cell, selected.kept());
+    try {
+      metrics = evaluate(selected);
     } catch (Exception e) {
       out.get(RESULTS).output(row(selected, null, Failures.describe(e)));
       return;
     }
     out.get(RESULTS).output(row(selected, metrics, null));
-    if (selected.kept() != null) {
+    boolean firstMember = selected.member() == null || selected.member().equals(cell.task().members().get(0));
+    if (selected.kept() != null && firstMember) {
       for (int layer = 0; layer < selected.kept().length; layer++) {
         out.get(KEPT).output(new KeptExperts(settings.runId(), cell.id(), layer,
             Arrays.stream(selected.kept()[layer]).boxed().toList()));
@@ -77,12 +80,27 @@ final class EvaluateCellFn extends DoFn<SelectedCell, SweepResult> {
     }
   }
 
-  private Metrics evaluate(LanguageModel model, Cell cell, int[][] kept) throws java.io.IOException {
+  private Metrics evaluate(SelectedCell selected) throws java.io.IOException {
+    Cell cell = selected.cell();
+    if (cell.finetuneSteps() > 0) {
+      try (CellFinetune.Tuned tuned = CellFinetune.run(cell, selected.kept(), settings)) {
+        return evaluate(tuned.model(), cell, selected.evaluated(), null, tuned.model().config().parameterCount());
+      }
+    }
+    try (WorkerModels.Lease lease = WorkerModels.borrow(cell.checkpoint(), settings.idleModels())) {
+      ModelConfig config = lease.model().config();
+      int[][] kept = selected.kept();
+      long paramsKept = kept == null ? config.parameterCount()
+          : config.withExperts(selected.keptExperts()).parameterCount();
+      return evaluate(lease.model(), cell, selected.evaluated(), kept == null ? null : new ExpertRestriction(kept),
+          paramsKept);
+    }
+  }
+
+  private Metrics evaluate(LanguageModel model, Cell cell, SweepTask task, ExpertRestriction restriction,
+      long paramsKept) throws java.io.IOException {
     ModelConfig config = model.config();
-    ExpertRestriction restriction = kept == null ? null : new ExpertRestriction(kept);
-    long paramsKept = kept == null ? config.parameterCount() : config.withExperts(cell.keepExperts()).parameterCount();
     int[] tokenBytes = TaskData.tokenBytes(cell.checkpoint());
-    SweepTask task = cell.task();
     if (task.isLanguageModelling()) {
       List<PackedSequence> rows = TaskData.evaluationRows(cell.checkpoint(), task, settings.evalDocuments());
       long started = System.nanoTime();
@@ -97,7 +115,7 @@ final class EvaluateCellFn extends DoFn<SelectedCell, SweepResult> {
           paramsKept, seconds);
     }
     if (task.isGenerative()) {
-      return generative(model, cell, restriction, tokenBytes, paramsKept);
+      return generative(model, cell, task, restriction, tokenBytes, paramsKept);
     }
     List<MultipleChoice.Tokenized> examples =
         TaskData.evaluationExamples(cell.checkpoint(), task, settings.evalExamples(), config.seqLen());
@@ -110,9 +128,8 @@ final class EvaluateCellFn extends DoFn<SelectedCell, SweepResult> {
         result.goldTokens(), result.goldBytes(), paramsKept, seconds);
   }
 
-  private Metrics generative(LanguageModel model, Cell cell, ExpertRestriction restriction, int[] tokenBytes,
-      long paramsKept) throws java.io.IOException {
-    SweepTask task = cell.task();
+  private Metrics generative(LanguageModel model, Cell cell, SweepTask task, ExpertRestriction restriction,
+      int[] tokenBytes, long paramsKept) throws java.io.IOException {
     List<GenerativeTask.Tokenized> examples =
         TaskData.generativeExamples(cell.checkpoint(), task, settings.evalExamples(), model.config().seqLen());
     PreparedDataset data = TaskData.dataset(cell.checkpoint());
@@ -137,7 +154,10 @@ final class EvaluateCellFn extends DoFn<SelectedCell, SweepResult> {
         .setRouter(checkpoint.router())
         .setTrainStep(checkpoint.step())
         .setTask(cell.task().name())
-        .setTaskKind(cell.task().kind())
+        .setTaskKind(selected.evaluated().kind())
+        .setMember(selected.member() == null ? null : selected.member().name())
+        .setComposedExperts(selected.member() == null || selected.kept() == null ? null : selected.keptExperts())
+        .setFinetuneSteps(cell.finetuneSteps())
         .setMethod(cell.method())
         .setCalibrationDocs(cell.calibrationDocs())
         .setSeed(cell.seed())

@@ -15,8 +15,10 @@ import java.io.Serializable;
  * @param specialisationTokens tokens whose routing vectors are clustered, an equal share from every domain
  *     (memory grows with tokens x L x E)
  * @param seed for the analysis (PCA and k-means initialisation)
+ * @param finetuneLr peak learning rate of a cell's fine-tune
+ * @param finetuneBatch sequences per optimizer step of a cell's fine-tune
  */
 public record SweepSettings(
     String runId, int batchSize, int evalDocuments, int evalExamples, int threads, int idleModels,
-    boolean analysis, int routingSequences, int specialisationTokens, int clusters, int components, long seed)
-    implements Serializable {}
+    boolean analysis, int routingSequences, int specialisationTokens, int clusters, int components, long seed,
+    double finetuneLr, int finetuneBatch) implements Serializable {}
