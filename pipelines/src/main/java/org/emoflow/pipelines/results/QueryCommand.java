@@ -28,7 +28,9 @@ public final class QueryCommand implements Command<QueryCommand.Options> {
 
     @Description("Run a documented example instead of --sql: emo-vs-standard (relative loss increase per keep "
         + "fraction and router kind, layerwise), relative-loss-increase (per checkpoint, task, method and K), "
-        + "best-method (per task, router kind and K). docs/analysts.md shows their SQL.")
+        + "best-method (per task, router kind and K), union-cost (a composition's members against their own "
+        + "subsets), finetune-effect (fine-tuned cells against the same cells before), memory-matched (pruned "
+        + "EMO subsets against dense models of about their size). docs/analysts.md shows their SQL.")
     String getExample();
 
     void setExample(String value);

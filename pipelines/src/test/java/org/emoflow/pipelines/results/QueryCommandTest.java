@@ -47,7 +47,7 @@ class QueryCommandTest {
     assertEquals(String.join("\n",
         "run_id  cells  worst",
         "------  -----  -----",
-        "r1         27    6.4",
+        "r1         32    6.4",
         "r2          2    3.3",
         "(2 rows)",
         ""), result.out());
@@ -131,6 +131,46 @@ class QueryCommandTest {
     assertEquals(List.of("router,purity", "emo,0.75", "standard,0.45"), purity.out().lines().toList());
   }
 
+  /** The fixture's composition, fine-tuned cells and small dense baseline, with the numbers of its comments. */
+  @Test
+  void unionCostFineTuneEffectAndMemoryMatchedComparisonsHoldTheHandComputedNumbers() {
+    Invocation union = query("--format=csv", "--example=union-cost");
+    assertEquals(Main.OK, union.status(), union.err());
+    List<String> unionRows = union.out().lines().toList();
+    assertEquals(3, unionRows.size(), union.out());
+    assertTrue(unionRows.get(0).startsWith("checkpoint,router,composition,member,method,keep_experts,composed_experts,"
+        + "finetune_steps,cells,own_loss,composed_loss,union_effect,params_ratio"), unionRows.get(0));
+    assertUnion(unionRows.get(1), "code", 4.8, 4.4);
+    assertUnion(unionRows.get(2), "prose", 2.2, 2.12);
+
+    Invocation finetune = query("--format=csv", "SELECT task, keep_experts, finetune_steps, loss_before, loss_after,"
+        + " round(relative_change, 6) AS change FROM (" + ExampleQueries.finetuneEffect().sql() + ") ORDER BY task");
+    assertEquals(Main.OK, finetune.status(), finetune.err());
+    assertEquals(List.of("task,keep_experts,finetune_steps,loss_before,loss_after,change", "code,3,20,4.8,4.56,-0.05",
+        "prose,3,20,2.2,2.09,-0.05"), finetune.out().lines().toList());
+
+    // Dense-small (32,000) matches EMO K3 (30,000; ratio 1.07), not K5 (50,000); the 10,000 dense model none.
+    Invocation matched = query("--format=csv", "SELECT task, method, keep_experts, finetune_steps, dense_checkpoint,"
+        + " params_kept, dense_params, loss, dense_loss FROM (" + ExampleQueries.memoryMatched().sql()
+        + ") ORDER BY finetune_steps, method");
+    assertEquals(Main.OK, matched.status(), matched.err());
+    assertEquals(List.of("task,method,keep_experts,finetune_steps,dense_checkpoint,params_kept,dense_params,loss,dense_loss",
+        "prose,layerwise,3,0," + ResultFixtures.DENSE_SMALL + ",30000.0,32000.0,2.2,2.4",
+        "prose,random,3,0," + ResultFixtures.DENSE_SMALL + ",30000.0,32000.0,2.6,2.4",
+        "prose,layerwise,3,20," + ResultFixtures.DENSE_SMALL + ",30000.0,32000.0,2.09,2.4"),
+        matched.out().lines().toList());
+  }
+
+  private static void assertUnion(String csv, String member, double own, double composed) {
+    String[] fields = csv.split(",");
+    assertEquals(List.of(ResultFixtures.EMO, "emo", "both", member, "layerwise", "3", "5", "0", "1"),
+        List.of(fields).subList(0, 9));
+    assertEquals(own, Double.parseDouble(fields[9]), 1e-12);
+    assertEquals(composed, Double.parseDouble(fields[10]), 1e-12);
+    assertEquals(composed / own - 1, Double.parseDouble(fields[11]), 1e-12);
+    assertEquals(50_000.0 / 30_000, Double.parseDouble(fields[12]), 1e-12);
+  }
+
   @Test
   void theDocumentedQueriesRunAndTheExamplesAreShownVerbatim() throws IOException {
     String doc = Files.readString(Path.of("..", "docs", "analysts.md"));
@@ -145,7 +185,7 @@ class QueryCommandTest {
       assertFalse(result.out().contains("(0 rows)"), blocks.group(1) + " finds rows in the fixture");
       count++;
     }
-    assertEquals(7, count);
+    assertEquals(10, count);
   }
 
   @Test

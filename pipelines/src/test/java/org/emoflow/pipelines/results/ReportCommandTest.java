@@ -44,7 +44,7 @@ class ReportCommandTest {
   void theSummaryTablesHoldTheHandComputedNumbers() throws IOException {
     assertEquals(Main.OK, written.status(), written.err());
     String md = Files.readString(report.resolve("report.md"));
-    assertTrue(md.contains("27 cells (1 failed) of runs r1: 3 checkpoints; tasks code, prose, quiz"), md);
+    assertTrue(md.contains("32 cells (1 failed) of runs r1: 4 checkpoints; tasks both, code, prose, quiz"), md);
 
     // EMO vs standard (layerwise, LM tasks of r1): see QueryCommandTest for the arithmetic.
     List<Map<String, String>> routers = table(md, "## EMO vs standard");

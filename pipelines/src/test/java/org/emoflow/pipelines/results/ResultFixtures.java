@@ -15,14 +15,16 @@ import org.emoflow.schemas.SweepResult;
  * Small result tables with hand-chosen numbers, written as the sweep writes them (Avro-typed Parquet under
  * TABLE/run_id=R/). Run r1: an EMO and a standard checkpoint of 8 experts, LM tasks prose and code and the
  * multiple-choice task quiz, methods full, layerwise and random (two seeds for EMO prose K=3), K = 3 and 5,
- * one failed cell and a dense checkpoint; run r2: one more EMO checkpoint on prose. Every relative loss
- * increase (loss / full - 1) is listed in the comments, so the tests' expectations can be checked by hand.
+ * one failed cell and a dense checkpoint, a composition of prose and code, fine-tuned cells and a small dense
+ * baseline; run r2: one more EMO checkpoint on prose. Every relative loss increase (loss / full - 1) is
+ * listed in the comments, so the tests' expectations can be checked by hand.
  */
 final class ResultFixtures {
   static final String EMO = "runs/a/variants/emo/checkpoints/step-00000100";
   static final String STANDARD = "runs/a/variants/standard/checkpoints/step-00000100";
   static final String DENSE = "runs/a/variants/dense/checkpoints/step-00000100";
   static final String EMO_R2 = "runs/b/variants/emo/checkpoints/step-00000200";
+  static final String DENSE_SMALL = "runs/a/variants/dense-small/checkpoints/step-00000100";
   private static final Instant CREATED = Instant.parse("2025-01-02T03:04:05Z");
 
   private ResultFixtures() {}
@@ -63,11 +65,23 @@ final class ResultFixtures {
     r1.add(choice("r1", STANDARD, "standard", "layerwise", 3, 1.2, 0.5));
     // dense: the full model only
     r1.add(lm("r1", DENSE, "dense", "prose", "full", 1, 0, 2.5));
-    // Two files in one partition, as parallel workers write them.
-    ParquetFiles.write(partition(results, "sweep", "r1").resolve("part-00000-of-00002.parquet"),
+    // Composition "both" of prose and code, EMO layerwise K3: the union keeps K' = 5 (params 50,000 against
+    // 30,000 alone); prose 2.12 against its own 2.2 (-0.0364), code 4.4 against 4.8 (-0.0833).
+    r1.add(member(composed("prose", 2.12), "prose"));
+    r1.add(member(composed("code", 4.4), "code"));
+    // Fine-tuned 20 steps, EMO layerwise K3: prose 2.2 -> 2.09 (-0.05), code 4.8 -> 4.56 (-0.05).
+    r1.add(finetuned(lm("r1", EMO, "emo", "prose", "layerwise", 3, 0, 2.09), 20));
+    r1.add(finetuned(lm("r1", EMO, "emo", "code", "layerwise", 3, 0, 4.56), 20));
+    // A small dense baseline of 32,000 parameters (EMO K3 keeps 30,000: ratio 1.07), prose 2.4.
+    r1.add(SweepResult.newBuilder(lm("r1", DENSE_SMALL, "dense", "prose", "full", 1, 0, 2.4)).setParamsKept(32_000L)
+        .build());
+    // Three files in one partition, as parallel workers write them.
+    ParquetFiles.write(partition(results, "sweep", "r1").resolve("part-00000-of-00003.parquet"),
         SweepResult.getClassSchema(), r1.subList(0, 12));
-    ParquetFiles.write(partition(results, "sweep", "r1").resolve("part-00001-of-00002.parquet"),
-        SweepResult.getClassSchema(), r1.subList(12, r1.size()));
+    ParquetFiles.write(partition(results, "sweep", "r1").resolve("part-00001-of-00003.parquet"),
+        SweepResult.getClassSchema(), r1.subList(12, r1.size() - 5));
+    ParquetFiles.write(partition(results, "sweep", "r1").resolve("part-00002-of-00003.parquet"),
+        SweepResult.getClassSchema(), r1.subList(r1.size() - 5, r1.size()));
 
     // r2, EMO prose: full 3.0, layerwise K3 3.3 (+0.10)
     ParquetFiles.write(partition(results, "sweep", "r2").resolve("part-00000-of-00001.parquet"),
@@ -141,6 +155,23 @@ final class ResultFixtures {
         ok ? loss / Math.log(2) / 4 : null, accuracy, accuracy, ok ? 1000L : null, ok ? 4000L : null,
         ok ? 10_000L * keep : null, ok ? 40_000L * keep : null, ok ? 0.5 : null, ok ? 1.5 : null, error, CREATED,
         null, null, null, null, 0);
+  }
+
+  /** The member row of EMO's composition "both", layerwise K3 (K' = 5). */
+  private static SweepResult composed(String member, double loss) {
+    SweepResult row = lm("r1", EMO, "emo", "both", "layerwise", 3, 0, loss);
+    return SweepResult.newBuilder(row).setComposedExperts(5).setParamsKept(50_000L).setCheckpointBytesKept(200_000L)
+        .build();
+  }
+
+  private static SweepResult member(SweepResult row, String member) {
+    return SweepResult.newBuilder(row).setMember(member).build();
+  }
+
+  private static SweepResult finetuned(SweepResult row, int steps) {
+    return SweepResult.newBuilder(row).setFinetuneSteps(steps)
+        .setCellId(cellId(row.getCheckpoint(), row.getTask(), row.getMethod() + "+finetune", row.getKeepExperts(), 0))
+        .build();
   }
 
   static String cellId(String checkpoint, String task, String method, int keep, long seed) {
