@@ -21,6 +21,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.emoflow.model.io.Checksums;
 import org.emoflow.model.tokenizer.TextTokenizer;
 import org.emoflow.model.tokenizer.Tokenizers;
 import org.emoflow.pipelines.Main;
@@ -348,7 +349,7 @@ class PrepareEndToEndTest {
     for (JsonNode input : manifest.path("inputs")) {
       Path file = Path.of(input.path("path").asText());
       assertEquals(Files.size(file), input.path("bytes").asLong());
-      assertEquals(org.emoflow.model.checkpoint.Checkpoints.sha256(file), input.path("sha256").asText());
+      assertEquals(org.emoflow.model.io.Checksums.sha256(file), input.path("sha256").asText());
     }
   }
 

@@ -23,6 +23,7 @@ import org.emoflow.model.data.PackedBatch;
 import org.emoflow.model.data.PackedSequence;
 import org.emoflow.model.data.PreparedDataset;
 import org.emoflow.model.eval.Evaluator;
+import org.emoflow.model.io.Checksums;
 import org.emoflow.model.nn.ExpertRestriction;
 import org.emoflow.model.nn.LanguageModel;
 import org.emoflow.model.select.CalibrationDocuments;
@@ -85,7 +86,7 @@ class PruneCommandTest {
     assertEquals(SelectionMethod.LAYERWISE, metadata.method());
     assertEquals(5, metadata.keptExperts());
     assertEquals(8, metadata.sourceExperts());
-    assertEquals(Checkpoints.sha256(checkpoint.resolve(Checkpoints.MODEL)), metadata.sourceModelSha256());
+    assertEquals(Checksums.sha256(checkpoint.resolve(Checkpoints.MODEL)), metadata.sourceModelSha256());
     // The calibration set: 4 documents of prose from the train split, drawn with seed 0, and nothing else.
     List<PackedSequence> calibration = CalibrationDocuments.select(data, PreparedDataset.TRAIN, "prose", 4, 0);
     assertEquals(CalibrationFingerprint.of(calibration), metadata.calibration());

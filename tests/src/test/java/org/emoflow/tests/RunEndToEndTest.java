@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.emoflow.model.checkpoint.Checkpoints;
+import org.emoflow.model.io.Checksums;
 import org.emoflow.model.io.ParquetFiles;
 import org.emoflow.pipelines.Main;
 import org.emoflow.schemas.VariantValidation;
@@ -79,7 +80,7 @@ class RunEndToEndTest {
     assertEquals(RunCommandSha.of(Files.readString(config)), manifest.path("config_sha256").asText());
     assertEquals(3, manifest.path("inputs").size());
     for (JsonNode input : manifest.path("inputs")) {
-      assertEquals(Checkpoints.sha256(Path.of(input.path("path").asText())), input.path("sha256").asText());
+      assertEquals(Checksums.sha256(Path.of(input.path("path").asText())), input.path("sha256").asText());
     }
     List<String> stages = new ArrayList<>();
     manifest.path("stages").forEach(s -> stages.add(s.path("name").asText() + "=" + s.path("status").asText()));
@@ -87,7 +88,7 @@ class RunEndToEndTest {
         "evaluate:standard=done"), stages);
     for (JsonNode stage : manifest.path("stages")) {
       for (JsonNode output : stage.path("outputs")) {
-        assertEquals(Checkpoints.sha256(Path.of(output.path("path").asText())), output.path("sha256").asText());
+        assertEquals(Checksums.sha256(Path.of(output.path("path").asText())), output.path("sha256").asText());
       }
     }
     List<VariantValidation> validation = ParquetFiles.readAll(root.resolve("validation.parquet"));

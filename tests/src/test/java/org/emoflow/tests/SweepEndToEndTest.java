@@ -35,6 +35,7 @@ import org.emoflow.model.data.PreparedDataset;
 import org.emoflow.model.eval.Evaluator;
 import org.emoflow.model.generate.Decoder;
 import org.emoflow.model.generate.RecomputingDecoder;
+import org.emoflow.model.io.Checksums;
 import org.emoflow.model.io.ParquetFiles;
 import org.emoflow.model.nn.ExpertRestriction;
 import org.emoflow.model.nn.LanguageModel;
@@ -220,7 +221,7 @@ class SweepEndToEndTest {
     assertEquals(0, manifest.path("failed_cells").asInt());
     for (JsonNode checkpoint : manifest.path("checkpoints")) {
       Path dir = Path.of(checkpoint.path("directory").asText());
-      assertEquals(Checkpoints.sha256(dir.resolve(Checkpoints.MODEL)),
+      assertEquals(Checksums.sha256(dir.resolve(Checkpoints.MODEL)),
           checkpoint.path("sha256").path(Checkpoints.MODEL).asText());
     }
     assertFalse(Files.exists(direct.resolve("_staging")), "staging is cleaned up");

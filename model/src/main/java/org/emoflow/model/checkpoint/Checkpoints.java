@@ -4,16 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +19,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.emoflow.model.ModelConfig;
 import org.emoflow.model.io.AtomicFiles;
+import org.emoflow.model.io.Checksums;
 import org.emoflow.model.nn.LanguageModel;
 import org.emoflow.model.nn.Parameters;
 import org.emoflow.model.train.AdamW;
@@ -105,7 +101,7 @@ public final class Checkpoints {
     try (Stream<Path> files = Files.list(dir)) {
       for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
         if (!file.getFileName().toString().equals(CHECKSUMS)) {
-          lines.append(sha256(file)).append("  ").append(file.getFileName()).append('\n');
+          lines.append(Checksums.sha256(file)).append("  ").append(file.getFileName()).append('\n');
         }
       }
     }
@@ -131,21 +127,11 @@ public final class Checkpoints {
       if (!Files.isRegularFile(file)) {
         throw new CorruptCheckpointException(file + " is missing");
       }
-      String actual = sha256(file);
+      String actual = Checksums.sha256(file);
       if (!actual.equals(parts[0])) {
         throw new CorruptCheckpointException(
             file + " fails its checksum (expected " + parts[0] + ", found " + actual + "): corrupt or truncated");
       }
-    }
-  }
-
-  public static String sha256(Path file) throws IOException {
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-      MessageDigest digest = ((DigestInputStream) in).getMessageDigest();
-      in.transferTo(java.io.OutputStream.nullOutputStream());
-      return HexFormat.of().formatHex(digest.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 

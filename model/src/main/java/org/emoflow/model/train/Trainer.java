@@ -26,6 +26,7 @@ import org.emoflow.model.data.PreparedDataset;
 import org.emoflow.model.data.SequenceStream;
 import org.emoflow.model.eval.Evaluator;
 import org.emoflow.model.io.AtomicFiles;
+import org.emoflow.model.io.Checksums;
 import org.emoflow.model.io.Json;
 import org.emoflow.model.nn.BatchTensors;
 import org.emoflow.model.nn.ForwardContext;
@@ -90,7 +91,7 @@ public final class Trainer {
     Optional<Path> latest = resumePoint();
     Files.createDirectories(output);
     Checkpoints checkpoints = new Checkpoints(output.resolve("checkpoints"));
-    String dataSha = Checkpoints.sha256(data.root().resolve("manifest.json"));
+    String dataSha = Checksums.sha256(data.root().resolve("manifest.json"));
     try (NDManager root = Compute.newManager();
         LanguageModel model = new LanguageModel(modelConfig, root, config.seed())) {
       AdamW optimizer = new AdamW(model.parameters(), config);

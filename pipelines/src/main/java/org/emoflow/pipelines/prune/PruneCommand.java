@@ -20,6 +20,7 @@ import org.emoflow.model.checkpoint.TrainerState;
 import org.emoflow.model.data.InvalidDatasetException;
 import org.emoflow.model.data.PackedSequence;
 import org.emoflow.model.data.PreparedDataset;
+import org.emoflow.model.io.Checksums;
 import org.emoflow.model.nn.LanguageModel;
 import org.emoflow.model.select.CalibrationDocuments;
 import org.emoflow.model.select.CalibrationFingerprint;
@@ -274,7 +275,7 @@ public final class PruneCommand implements Command<PruneCommand.Options> {
 
   private static boolean sameManifest(Path prepared, String sha256) throws IOException {
     Path manifest = prepared.resolve("manifest.json");
-    return sha256 != null && Files.isRegularFile(manifest) && Checkpoints.sha256(manifest).equals(sha256);
+    return sha256 != null && Files.isRegularFile(manifest) && Checksums.sha256(manifest).equals(sha256);
   }
 
   private static List<PackedSequence> calibration(Options options, PreparedDataset data) throws IOException {

@@ -31,6 +31,7 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TypeDescriptor;
 import org.emoflow.model.checkpoint.Checkpoints;
 import org.emoflow.model.io.AtomicFiles;
+import org.emoflow.model.io.Checksums;
 import org.emoflow.pipelines.Main;
 import org.emoflow.pipelines.Version;
 import org.emoflow.pipelines.cli.Command;
@@ -159,7 +160,7 @@ public final class RunCommand implements Command<RunCommand.Options> {
       stages = stages.and(pipeline.apply("TokenizerStage", Create.of(tokenizer.stage())
           .withCoder(SerializableCoder.of(StageResult.class))));
     }
-    RunContext context = new RunContext(config.id(), root.toString(), configText, sha256(configText),
+    RunContext context = new RunContext(config.id(), root.toString(), configText, Checksums.sha256(configText),
         Version.get(), Version.source(), inputs);
     stages.apply("AllStages", Flatten.pCollections())
         .apply("WriteManifest", new WriteRunManifest(context, trained.get(TrainAndEvaluate.VALIDATION)));
@@ -265,16 +266,6 @@ public final class RunCommand implements Command<RunCommand.Options> {
           List.of(OutputFile.of(Path.of(dir).resolve("manifest.json"))), null);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
-    }
-  }
-
-  /** Hex SHA-256 of a text's UTF-8 bytes: how manifests fingerprint configs. */
-  public static String sha256(String text) {
-    try {
-      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-          .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 }

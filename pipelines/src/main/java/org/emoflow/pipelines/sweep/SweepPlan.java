@@ -27,6 +27,7 @@ import org.emoflow.model.data.PreparedDataset;
 import org.emoflow.model.eval.GenerativeTask;
 import org.emoflow.model.eval.InvalidTaskException;
 import org.emoflow.model.eval.MultipleChoice;
+import org.emoflow.model.io.Checksums;
 import org.emoflow.model.select.ExpertSelector;
 import org.emoflow.model.select.SelectionMethod;
 import org.emoflow.model.tokenizer.TextTokenizer;
@@ -107,7 +108,7 @@ public record SweepPlan(
       if (output == null || output.isBlank()) {
         throw new InvalidOptionException(file + ": 'output' is required (or pass --results)");
       }
-      String configSha = RunCommand.sha256(configText);
+      String configSha = Checksums.sha256(configText);
       String runId = runId(runIdOption, configSha);
       List<SelectionMethod> methods = methods();
       List<Integer> keep = keepExperts(!methods.isEmpty());
@@ -400,7 +401,7 @@ public record SweepPlan(
         datasets.put(data.toString(), dataset);
       }
       if (state != null && state.dataManifestSha256() != null
-          && !state.dataManifestSha256().equals(Checkpoints.sha256(data.resolve("manifest.json")))) {
+          && !state.dataManifestSha256().equals(Checksums.sha256(data.resolve("manifest.json")))) {
         warnings.add(key + ": the prepared data " + data + " changed since the checkpoint was trained");
       }
       return data.toString();
@@ -549,9 +550,9 @@ public record SweepPlan(
         if (task.isLanguageModelling()) {
           node.put("domain", task.domain());
         } else {
-          node.put("file", task.file()).put("sha256", Checkpoints.sha256(Path.of(task.file())))
+          node.put("file", task.file()).put("sha256", Checksums.sha256(Path.of(task.file())))
               .put("calibration_file", task.calibrationFile())
-              .put("calibration_sha256", Checkpoints.sha256(Path.of(task.calibrationFile())));
+              .put("calibration_sha256", Checksums.sha256(Path.of(task.calibrationFile())));
         }
         if (task.isGenerative()) {
           node.put("max_new_tokens", task.maxNewTokens()).put("stop", task.stop());
