@@ -33,6 +33,7 @@ import org.emoflow.model.select.PruningMetadata;
 import org.emoflow.model.select.SelectionMethod;
 import org.emoflow.model.train.Trainer;
 import org.emoflow.pipelines.Main;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.transforms.prepare.SplitHash;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,9 +67,9 @@ class PruneCommandTest {
     run = work.resolve("run");
     Path prepared = run.resolve("prepared");
     variant = run.resolve("variants").resolve("emo");
-    assertEquals(Main.OK, quietly("prepare", "--input=" + corpus + "/*", "--output=" + prepared,
+    assertEquals(ExitCodes.OK, quietly("prepare", "--input=" + corpus + "/*", "--output=" + prepared,
         "--tokenizer=" + tokenizer, "--seq-len=32", "--validation-fraction=" + VALIDATION_FRACTION));
-    assertEquals(Main.OK, quietly("train", "--data=" + prepared, "--output=" + variant, "--preset=tiny",
+    assertEquals(ExitCodes.OK, quietly("train", "--data=" + prepared, "--output=" + variant, "--preset=tiny",
         "--router=emo", "--steps=4", "--batch-size=4", "--eval-interval=0", "--eval-sequences=4",
         "--checkpoint-interval=4", "--log-interval=4", "--threads=1"));
     checkpoint = Path.of(Trainer.Summary.read(variant).finalCheckpoint());
@@ -80,7 +81,7 @@ class PruneCommandTest {
     Path output = work.resolve("pruned-k5");
     Invocation pruned = prune("--checkpoint=" + variant, "--task=prose", "--keep=5", "--method=layerwise",
         "--calibration-docs=4", "--output=" + output);
-    assertEquals(Main.OK, pruned.status(), pruned.err());
+    assertEquals(ExitCodes.OK, pruned.status(), pruned.err());
 
     PruningMetadata metadata = PrunedExport.readMetadata(output);
     assertEquals(SelectionMethod.LAYERWISE, metadata.method());
@@ -132,7 +133,7 @@ class PruneCommandTest {
       Path output = work.resolve("sizes-k" + keep);
       Invocation pruned = prune("--checkpoint=" + checkpoint, "--task=code", "--keep=" + keep,
           "--method=frequency", "--calibration-docs=2", "--output=" + output);
-      assertEquals(Main.OK, pruned.status(), pruned.err());
+      assertEquals(ExitCodes.OK, pruned.status(), pruned.err());
       long params = config.withExperts(keep).parameterCount();
       long bytes = Files.size(output.resolve(Checkpoints.MODEL));
       long sourceBytes = Files.size(checkpoint.resolve(Checkpoints.MODEL));
@@ -186,7 +187,7 @@ class PruneCommandTest {
     refusals.put("--keep is required", List.of("--checkpoint=" + checkpoint, "--task=prose", out));
     for (Map.Entry<String, List<String>> refusal : refusals.entrySet()) {
       Invocation result = prune(refusal.getValue().toArray(String[]::new));
-      assertEquals(Main.BAD_OPTION, result.status(), refusal.getKey() + ": " + result.err());
+      assertEquals(ExitCodes.BAD_OPTION, result.status(), refusal.getKey() + ": " + result.err());
       assertTrue(result.err().startsWith("emoflow prune: ") && result.err().contains(refusal.getKey()),
           refusal.getKey() + " in " + result.err());
       assertEquals(1, result.err().lines().count(), result.err());
@@ -204,13 +205,13 @@ class PruneCommandTest {
       Path movedCheckpoint = moved.resolve(run.relativize(checkpoint));
       Invocation pruned = prune("--checkpoint=" + movedCheckpoint, "--task=spanish", "--keep=3", "--method=global",
           "--output=" + work.resolve("from-moved"));
-      assertEquals(Main.OK, pruned.status(), pruned.err());
+      assertEquals(ExitCodes.OK, pruned.status(), pruned.err());
       assertEquals(CalibrationFingerprint.of(CalibrationDocuments.select(
               PreparedDataset.open(moved.resolve("prepared")), PreparedDataset.TRAIN, "spanish", 16, 0)),
           PrunedExport.readMetadata(work.resolve("from-moved")).calibration());
       Invocation explicit = prune("--checkpoint=" + movedCheckpoint, "--task=spanish", "--keep=3", "--method=global",
           "--data=" + moved.resolve("prepared"), "--output=" + work.resolve("explicit"));
-      assertEquals(Main.OK, explicit.status(), explicit.err());
+      assertEquals(ExitCodes.OK, explicit.status(), explicit.err());
       assertArrayEquals(PrunedExport.readMetadata(work.resolve("from-moved")).keptRoutedExperts(),
           PrunedExport.readMetadata(work.resolve("explicit")).keptRoutedExperts());
     } finally {
@@ -235,29 +236,29 @@ class PruneCommandTest {
   void aHuggingFaceExportPrunesLikeTheCheckpointItCameFrom() throws IOException {
     Path hf = work.resolve("hf");
     Invocation exported = command("export-hf", "--checkpoint=" + variant, "--output=" + hf, "--max-shard-size=40KB");
-    assertEquals(Main.OK, exported.status(), exported.err());
+    assertEquals(ExitCodes.OK, exported.status(), exported.err());
     assertTrue(Files.isRegularFile(hf.resolve("model.safetensors.index.json")), exported.err());
     assertEquals(-1L, Files.mismatch(run.resolve("prepared").resolve("tokenizer.json"), hf.resolve("tokenizer.json")),
         "the tokenizer the checkpoint was trained with goes along");
     String config = Files.readString(hf.resolve("config.json"));
     assertTrue(config.contains("\"eos_token_id\" : " + data.eosId()), config);
     Invocation again = command("export-hf", "--checkpoint=" + variant, "--output=" + hf);
-    assertEquals(Main.BAD_OPTION, again.status());
+    assertEquals(ExitCodes.BAD_OPTION, again.status());
     assertTrue(again.err().contains("--output: " + hf + " already exists"), again.err());
     Invocation badType = command("export-hf", "--checkpoint=" + variant, "--output=" + work.resolve("x"), "--dtype=int8");
-    assertEquals(Main.BAD_OPTION, badType.status());
+    assertEquals(ExitCodes.BAD_OPTION, badType.status());
     assertTrue(badType.err().contains("--dtype: expected float32 or bfloat16"), badType.err());
 
     Path fromCheckpoint = work.resolve("hf-compare-emoflow");
     Path fromHf = work.resolve("hf-compare-hf");
-    assertEquals(Main.OK, prune("--checkpoint=" + checkpoint, "--task=prose", "--keep=4", "--method=global",
+    assertEquals(ExitCodes.OK, prune("--checkpoint=" + checkpoint, "--task=prose", "--keep=4", "--method=global",
         "--calibration-docs=3", "--output=" + fromCheckpoint).status());
     Invocation withoutData = prune("--checkpoint=" + hf, "--task=prose", "--keep=4", "--output=" + fromHf);
-    assertEquals(Main.BAD_OPTION, withoutData.status());
+    assertEquals(ExitCodes.BAD_OPTION, withoutData.status());
     assertTrue(withoutData.err().contains("--data: required"), withoutData.err());
     Invocation pruned = prune("--checkpoint=" + hf, "--data=" + run.resolve("prepared"), "--task=prose", "--keep=4",
         "--method=global", "--calibration-docs=3", "--output=" + fromHf);
-    assertEquals(Main.OK, pruned.status(), pruned.err());
+    assertEquals(ExitCodes.OK, pruned.status(), pruned.err());
     assertArrayEquals(PrunedExport.readMetadata(fromCheckpoint).keptRoutedExperts(),
         PrunedExport.readMetadata(fromHf).keptRoutedExperts());
     assertEquals(-1L, Files.mismatch(fromCheckpoint.resolve(Checkpoints.MODEL), fromHf.resolve(Checkpoints.MODEL)),
@@ -295,7 +296,7 @@ class PruneCommandTest {
     System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
     try {
       int status = Main.run(args, new PrintStream(new ByteArrayOutputStream()), System.err);
-      assertEquals(Main.OK, status, err.toString(StandardCharsets.UTF_8));
+      assertEquals(ExitCodes.OK, status, err.toString(StandardCharsets.UTF_8));
       return status;
     } finally {
       System.setErr(original);

@@ -30,9 +30,9 @@ import org.emoflow.model.nn.LanguageModel;
 import org.emoflow.model.select.ExpertSelector;
 import org.emoflow.model.select.PrunedExport;
 import org.emoflow.model.select.Selection;
-import org.emoflow.pipelines.Main;
 import org.emoflow.pipelines.cli.CheckpointArgument;
 import org.emoflow.pipelines.cli.Command;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 import org.emoflow.pipelines.generate.Weights;
 import org.emoflow.pipelines.prune.PruneCommand;
@@ -157,7 +157,7 @@ public final class GenerateBenchmark implements Command<GenerateBenchmark.Option
   @Override
   public int run(Options options) throws Exception {
     run(options, System.out, System.err);
-    return Main.OK;
+    return ExitCodes.OK;
   }
 
   public static void run(Options options, PrintStream out, PrintStream log) throws Exception {

@@ -30,8 +30,9 @@ import org.emoflow.model.eval.Evaluator;
 import org.emoflow.model.nn.ExpertRestriction;
 import org.emoflow.model.nn.LanguageModel;
 import org.emoflow.model.select.ExpertSelector;
-import org.emoflow.pipelines.Main;
 import org.emoflow.pipelines.cli.Command;
+import org.emoflow.pipelines.cli.EntryPoint;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 
 /**
@@ -108,7 +109,7 @@ public final class LoadBenchmark implements Command<LoadBenchmark.Options> {
     Path checkpoint = Path.of(options.getCheckpoint());
     if (options.getMeasure() != null) {
       measure(checkpoint, options.getRestrictTo(), options.getMeasure());
-      return Main.OK;
+      return ExitCodes.OK;
     }
     PrintStream out = System.out;
     if (options.getSynthesize() && !Files.exists(checkpoint)) {
@@ -139,7 +140,7 @@ public final class LoadBenchmark implements Command<LoadBenchmark.Options> {
         + "log-probabilities (sum %s)%n", (double) lean.peakRssKb() / full.peakRssKb(),
         (double) (lean.peakRssKb() - baseline.peakRssKb()) / (full.peakRssKb() - baseline.peakRssKb()),
         (double) leanBytes / fullBytes, full.logProbabilities());
-    return Main.OK;
+    return ExitCodes.OK;
   }
 
   private static String describe(ModelConfig config) {
@@ -153,7 +154,7 @@ public final class LoadBenchmark implements Command<LoadBenchmark.Options> {
   private static Measurement child(Path checkpoint, int keep, String mode) throws IOException, InterruptedException {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> command = new ArrayList<>(List.of(java, "-Xmx2g", "-cp", System.getProperty("java.class.path"),
-        Main.class.getName(), "bench-load", "--checkpoint=" + checkpoint, "--restrict-to=" + keep, "--measure=" + mode));
+        EntryPoint.MAIN_CLASS, "bench-load", "--checkpoint=" + checkpoint, "--restrict-to=" + keep, "--measure=" + mode));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     int status = process.waitFor();

@@ -32,9 +32,9 @@ import org.emoflow.model.nn.LanguageModel;
 import org.emoflow.model.select.PrunedExport;
 import org.emoflow.model.select.PruningMetadata;
 import org.emoflow.model.tokenizer.TextTokenizer;
-import org.emoflow.pipelines.Main;
 import org.emoflow.pipelines.cli.CheckpointArgument;
 import org.emoflow.pipelines.cli.Command;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 import org.emoflow.pipelines.prune.PruneCommand;
 
@@ -244,7 +244,7 @@ public final class GenerateCommand implements Command<GenerateCommand.Options> {
       }
     }
     log.println("generate: wrote " + output);
-    return Main.OK;
+    return ExitCodes.OK;
   }
 
   /** --data, else what the checkpoint (or a pruned checkpoint's source) was trained on. */

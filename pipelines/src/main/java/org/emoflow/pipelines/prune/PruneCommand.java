@@ -29,9 +29,9 @@ import org.emoflow.model.select.PrunedExport;
 import org.emoflow.model.select.Selection;
 import org.emoflow.model.select.SelectionMethod;
 import org.emoflow.model.train.Trainer;
-import org.emoflow.pipelines.Main;
 import org.emoflow.pipelines.cli.CheckpointArgument;
 import org.emoflow.pipelines.cli.Command;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 
 /**
@@ -207,7 +207,7 @@ public final class PruneCommand implements Command<PruneCommand.Options> {
     log.printf("prune: weights %,d -> %,d bytes (%.1f%%)%n", bytesBefore, bytesAfter, 100.0 * bytesAfter / bytesBefore);
     log.printf("prune: %s, K = %d of %d, selected and written in %.1f s; wrote %s%n", method.id(), options.getKeep(),
         config.experts(), seconds, output);
-    return Main.OK;
+    return ExitCodes.OK;
   }
 
   /** Bytes of the directory's weights: model.safetensors, or every model-N-of-M.safetensors shard. */

@@ -21,8 +21,8 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.Validation;
 import org.emoflow.model.io.AtomicFiles;
 import org.emoflow.model.select.SelectionMethod;
-import org.emoflow.pipelines.Main;
 import org.emoflow.pipelines.cli.Command;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 
 /**
@@ -97,7 +97,7 @@ public final class ReportCommand implements Command<ReportCommand.Options> {
       });
     }
     System.err.printf("report: wrote %s (%s and %d pictures)%n", output, SUMMARY, pictures.size());
-    return Main.OK;
+    return ExitCodes.OK;
   }
 
   /** A directory this command wrote: report.md, PNGs and nothing else. */

@@ -32,7 +32,7 @@ import org.emoflow.model.select.ExpertSelector;
 import org.emoflow.model.select.SelectionMethod;
 import org.emoflow.model.tokenizer.TextTokenizer;
 import org.emoflow.model.train.Trainer;
-import org.emoflow.pipelines.Version;
+import org.emoflow.pipelines.cli.Version;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 import org.emoflow.pipelines.run.RunCommand;
 import org.emoflow.transforms.sweep.Cell;

@@ -16,8 +16,8 @@ import org.emoflow.model.data.PreparedDataset;
 import org.emoflow.model.train.ChangedSettingsException;
 import org.emoflow.model.train.TrainConfig;
 import org.emoflow.model.train.Trainer;
-import org.emoflow.pipelines.Main;
 import org.emoflow.pipelines.cli.Command;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 import org.emoflow.pipelines.cli.OptionNames;
 
@@ -239,7 +239,7 @@ public final class TrainCommand implements Command<TrainCommand.Options> {
     for (Map.Entry<String, Double> loss : summary.validationLoss().entrySet()) {
       System.err.printf("train: validation loss %-12s %.4f%n", loss.getKey(), loss.getValue());
     }
-    return Main.OK;
+    return ExitCodes.OK;
   }
 
   /** Model and training settings checked against the data, before any work. */

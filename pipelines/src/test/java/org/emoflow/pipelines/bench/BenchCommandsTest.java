@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.emoflow.pipelines.Main;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,7 +22,7 @@ class BenchCommandsTest {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int status = Main.run(args, new PrintStream(new ByteArrayOutputStream()),
         new PrintStream(err, true, StandardCharsets.UTF_8));
-    assertEquals(Main.BAD_OPTION, status, err.toString(StandardCharsets.UTF_8));
+    assertEquals(ExitCodes.BAD_OPTION, status, err.toString(StandardCharsets.UTF_8));
     return err.toString(StandardCharsets.UTF_8);
   }
 
