@@ -34,8 +34,8 @@ import org.emoflow.pipelines.cli.CheckpointArgument;
 import org.emoflow.pipelines.cli.Command;
 import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.pipelines.cli.InvalidOptionException;
+import org.emoflow.pipelines.cli.TrainingData;
 import org.emoflow.pipelines.generate.Weights;
-import org.emoflow.pipelines.prune.PruneCommand;
 
 /**
  * {@code ./emoflow bench-generate}: generation speed with the KV cache against recomputing every sequence
@@ -204,7 +204,7 @@ public final class GenerateBenchmark implements Command<GenerateBenchmark.Option
 
   private static PreparedDataset data(Options options, Path checkpoint) throws IOException {
     Path root = options.getData() != null ? Path.of(options.getData())
-        : PruneCommand.trainingData(checkpoint, "bench-generate");
+        : TrainingData.forDataOption(checkpoint, "bench-generate");
     try {
       return PreparedDataset.open(root);
     } catch (InvalidDatasetException e) {

@@ -82,6 +82,7 @@ public record RunConfig(
     if (hasInputs == Boolean.TRUE.equals(corpus.sample())) {
       throw new InvalidOptionException(file + ": corpus needs either 'inputs' or 'sample: true', not both or neither");
     }
+    RunPrepare.options(file, this);
     if (tokenizer != null && (tokenizer.name() == null) == (tokenizer.train() == null)) {
       throw new InvalidOptionException(file + ": tokenizer needs either 'name' or 'train', not both or neither");
     }

@@ -32,6 +32,7 @@ import org.emoflow.model.select.ExpertSelector;
 import org.emoflow.model.select.SelectionMethod;
 import org.emoflow.model.tokenizer.TextTokenizer;
 import org.emoflow.model.train.Trainer;
+import org.emoflow.pipelines.cli.TrainingData;
 import org.emoflow.pipelines.cli.Version;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 import org.emoflow.pipelines.run.RunCommand;
@@ -377,18 +378,17 @@ public record SweepPlan(
       }
     }
 
-    /** The config's {@code data}, else the dataset recorded in the checkpoint's trainer.json. */
+    /** The config's {@code data}, else the dataset the checkpoint was trained on ({@link TrainingData}). */
     private String dataDirectory(String key, Path dir, TrainerState state) throws IOException {
       Path data;
       if (config.data() != null) {
         data = Path.of(config.data()).toAbsolutePath().normalize();
-      } else if (state != null && state.dataPath() != null) {
-        data = Path.of(state.dataPath());
-        if (!Files.isDirectory(data)) {
-          throw refuse(key, "was trained on " + data + ", which is gone; name the prepared data with 'data'");
-        }
       } else {
-        throw refuse(key, "has no " + Checkpoints.TRAINER + " naming its prepared data; name it with 'data'");
+        try {
+          data = TrainingData.of(dir).directory();
+        } catch (TrainingData.NotFoundException e) {
+          throw refuse(key, e.getMessage() + "; name the prepared data with 'data'");
+        }
       }
       String dataKey = config.data() != null ? "data" : key;
       PreparedDataset dataset = datasets.get(data.toString());
@@ -400,9 +400,9 @@ public record SweepPlan(
         }
         datasets.put(data.toString(), dataset);
       }
-      if (state != null && state.dataManifestSha256() != null
-          && !state.dataManifestSha256().equals(Checksums.sha256(data.resolve("manifest.json")))) {
-        warnings.add(key + ": the prepared data " + data + " changed since the checkpoint was trained");
+      String changed = TrainingData.changedSince(dir, data, state);
+      if (changed != null) {
+        warnings.add(key + ": " + changed);
       }
       return data.toString();
     }

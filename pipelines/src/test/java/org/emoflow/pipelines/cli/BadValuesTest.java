@@ -50,7 +50,7 @@ class BadValuesTest {
     Path typed = yaml("output: out", "corpus: {sample: true}", "prepare:", "  seq_len: abc");
     InvalidOptionException seqLen = assertThrows(InvalidOptionException.class,
         () -> RunConfig.load(typed, Files.readString(typed)));
-    assertEquals(typed + ": prepare.seq_len: expected an integer, got 'abc' at line 4", seqLen.getMessage());
+    assertEquals(typed + ": prepare.seq_len: expected an integer, got 'abc'", seqLen.getMessage());
   }
 
   @Test
