@@ -16,7 +16,6 @@ import org.emoflow.model.ModelConfig;
 import org.emoflow.model.checkpoint.Checkpoints;
 import org.emoflow.model.checkpoint.CorruptCheckpointException;
 import org.emoflow.model.checkpoint.ModelCheckpoint;
-import org.emoflow.model.checkpoint.TrainerState;
 import org.emoflow.model.data.InvalidDatasetException;
 import org.emoflow.model.data.PackedSequence;
 import org.emoflow.model.data.PreparedDataset;
@@ -28,6 +27,7 @@ import org.emoflow.model.select.PrunedExport;
 import org.emoflow.model.select.Selection;
 import org.emoflow.model.select.SelectionMethod;
 import org.emoflow.model.train.Trainer;
+import org.emoflow.model.train.TrainerState;
 import org.emoflow.pipelines.Main;
 import org.emoflow.pipelines.cli.CheckpointArgument;
 import org.emoflow.pipelines.cli.Command;
@@ -252,7 +252,7 @@ public final class PruneCommand implements Command<PruneCommand.Options> {
       throw InvalidOptionException.of("data", "required: " + checkpoint + " has no " + Checkpoints.TRAINER
           + " that names the data it was trained on");
     }
-    TrainerState state = Checkpoints.readState(checkpoint);
+    TrainerState state = TrainerState.read(checkpoint);
     Path root = Path.of(state.dataPath());
     Path run = checkpoint.toAbsolutePath().normalize();
     for (int up = 0; up < 4 && run != null; up++) {

@@ -21,7 +21,6 @@ import ai.djl.ndarray.NDManager;
 import org.emoflow.model.Compute;
 import org.emoflow.model.checkpoint.Checkpoints;
 import org.emoflow.model.checkpoint.ModelCheckpoint;
-import org.emoflow.model.checkpoint.TrainerState;
 import org.emoflow.model.data.InvalidDatasetException;
 import org.emoflow.model.data.PreparedDataset;
 import org.emoflow.model.eval.GenerativeTask;
@@ -31,6 +30,7 @@ import org.emoflow.model.select.ExpertSelector;
 import org.emoflow.model.select.SelectionMethod;
 import org.emoflow.model.tokenizer.TextTokenizer;
 import org.emoflow.model.train.Trainer;
+import org.emoflow.model.train.TrainerState;
 import org.emoflow.pipelines.Version;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 import org.emoflow.pipelines.run.RunCommand;
@@ -354,7 +354,7 @@ public record SweepPlan(
         model = checkpoint.config();
         fingerprint = checkpoint.fingerprint();
         if (Files.isRegularFile(dir.resolve(Checkpoints.TRAINER))) {
-          state = Checkpoints.readState(dir);
+          state = TrainerState.read(dir);
         }
         checksums.put(name, checkpoint.layout() == ModelCheckpoint.Layout.EMOFLOW ? recordedChecksums(dir)
             : Map.of("fingerprint", fingerprint));
