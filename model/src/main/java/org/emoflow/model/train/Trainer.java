@@ -19,7 +19,6 @@ import org.emoflow.model.Compute;
 import org.emoflow.model.ModelConfig;
 import org.emoflow.model.RouterKind;
 import org.emoflow.model.checkpoint.Checkpoints;
-import org.emoflow.model.checkpoint.TrainerState;
 import org.emoflow.model.data.PackedBatch;
 import org.emoflow.model.data.PackedSequence;
 import org.emoflow.model.data.PreparedDataset;
@@ -134,7 +133,7 @@ public final class Trainer {
             metrics.flush(step);
             TrainerState saved = new TrainerState(step, optimizer.updates(), stream.position(), tokensSeen, config,
                 state.dataPath(), dataSha);
-            lastCheckpoint = checkpoints.save(model, optimizer, saved, config.keepCheckpoints());
+            lastCheckpoint = TrainingCheckpoint.save(checkpoints, model, optimizer, saved, config.keepCheckpoints());
             listener.log("checkpoint " + lastCheckpoint);
           }
         }
@@ -165,7 +164,7 @@ public final class Trainer {
 
   private void requireSameSettings(Path checkpoint) throws IOException {
     ModelConfig saved = Checkpoints.readConfig(checkpoint);
-    TrainConfig savedConfig = Checkpoints.readState(checkpoint).trainConfig().withBookkeepingOf(config);
+    TrainConfig savedConfig = TrainerState.read(checkpoint).trainConfig().withBookkeepingOf(config);
     if (!saved.equals(modelConfig) || !savedConfig.equals(config)) {
       String differences = RecordDiff.describe(saved, modelConfig) + RecordDiff.describe(savedConfig, config);
       throw new ChangedSettingsException(checkpoint + " was written with different settings ("
@@ -176,12 +175,12 @@ public final class Trainer {
 
   private TrainerState resume(Path checkpoint, LanguageModel model, AdamW optimizer, String dataSha)
       throws IOException {
-    TrainerState state = Checkpoints.readState(checkpoint);
+    TrainerState state = TrainerState.read(checkpoint);
     if (!state.dataManifestSha256().equals(dataSha)) {
       listener.log("warning: the prepared data changed since " + checkpoint + " (manifest checksum differs)");
     }
     Checkpoints.loadWeights(checkpoint.resolve(Checkpoints.MODEL), model.parameters(), "");
-    Checkpoints.loadOptimizer(checkpoint, model.parameters(), optimizer);
+    TrainingCheckpoint.loadOptimizer(checkpoint, model.parameters(), optimizer);
     return state;
   }
 

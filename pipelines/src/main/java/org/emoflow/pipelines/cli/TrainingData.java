@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.emoflow.model.checkpoint.Checkpoints;
-import org.emoflow.model.checkpoint.TrainerState;
+import org.emoflow.model.train.TrainerState;
 import org.emoflow.model.io.Checksums;
 
 /**
@@ -34,7 +34,7 @@ public final class TrainingData {
       throw new NotFoundException(checkpoint + " has no " + Checkpoints.TRAINER
           + " that names the data it was trained on");
     }
-    TrainerState state = Checkpoints.readState(checkpoint);
+    TrainerState state = TrainerState.read(checkpoint);
     Path data = Path.of(state.dataPath());
     Path run = checkpoint.toAbsolutePath().normalize();
     for (int up = 0; up < RUN_LEVELS && run != null; up++) {

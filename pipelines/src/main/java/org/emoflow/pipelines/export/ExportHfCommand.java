@@ -23,6 +23,7 @@ import org.emoflow.model.checkpoint.Safetensors;
 import org.emoflow.model.data.InvalidDatasetException;
 import org.emoflow.model.data.PreparedDataset;
 import org.emoflow.model.select.PrunedExport;
+import org.emoflow.model.train.TrainerState;
 import org.emoflow.pipelines.cli.CheckpointArgument;
 import org.emoflow.pipelines.cli.Command;
 import org.emoflow.pipelines.cli.ExitCodes;
@@ -194,7 +195,7 @@ public final class ExportHfCommand implements Command<ExportHfCommand.Options> {
     if (!Files.isRegularFile(dir.resolve(Checkpoints.TRAINER))) {
       return null;
     }
-    String path = Checkpoints.readState(dir).dataPath();
+    String path = TrainerState.read(dir).dataPath();
     return path == null ? null : Path.of(path);
   }
 }

@@ -21,7 +21,6 @@ import ai.djl.ndarray.NDManager;
 import org.emoflow.model.Compute;
 import org.emoflow.model.checkpoint.Checkpoints;
 import org.emoflow.model.checkpoint.ModelCheckpoint;
-import org.emoflow.model.checkpoint.TrainerState;
 import org.emoflow.model.data.InvalidDatasetException;
 import org.emoflow.model.data.PreparedDataset;
 import org.emoflow.model.eval.GenerativeTask;
@@ -34,8 +33,8 @@ import org.emoflow.model.tokenizer.TextTokenizer;
 import org.emoflow.model.train.Trainer;
 import org.emoflow.pipelines.cli.TrainingData;
 import org.emoflow.pipelines.cli.Version;
+import org.emoflow.model.train.TrainerState;
 import org.emoflow.pipelines.cli.InvalidOptionException;
-import org.emoflow.pipelines.run.RunCommand;
 import org.emoflow.transforms.sweep.Cell;
 import org.emoflow.transforms.sweep.CellGroup;
 import org.emoflow.transforms.sweep.SweepCheckpoint;
@@ -356,7 +355,7 @@ public record SweepPlan(
         model = checkpoint.config();
         fingerprint = checkpoint.fingerprint();
         if (Files.isRegularFile(dir.resolve(Checkpoints.TRAINER))) {
-          state = Checkpoints.readState(dir);
+          state = TrainerState.read(dir);
         }
         checksums.put(name, checkpoint.layout() == ModelCheckpoint.Layout.EMOFLOW ? recordedChecksums(dir)
             : Map.of("fingerprint", fingerprint));

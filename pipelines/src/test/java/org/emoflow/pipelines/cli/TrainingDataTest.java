@@ -9,7 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.emoflow.model.checkpoint.Checkpoints;
-import org.emoflow.model.checkpoint.TrainerState;
+import org.emoflow.model.train.TrainerState;
 import org.emoflow.model.data.SequenceStream;
 import org.emoflow.model.io.Checksums;
 import org.emoflow.model.train.TrainConfig;
