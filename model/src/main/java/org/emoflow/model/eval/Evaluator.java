@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.emoflow.model.ModelConfig;
 import org.emoflow.model.RouterKind;
 import org.emoflow.model.data.PackedBatch;
 import org.emoflow.model.data.PackedSequence;
@@ -85,7 +86,12 @@ public final class Evaluator {
 
   public static ForwardContext context(
       LanguageModel model, PackedBatch batch, NDManager manager, ExpertRestriction restriction, boolean outputNorms) {
-    var config = model.config();
+    return context(model.config(), batch, manager, restriction, outputNorms);
+  }
+
+  /** As {@link #context(LanguageModel, PackedBatch, NDManager, ExpertRestriction, boolean)}, for a model's config. */
+  public static ForwardContext context(
+      ModelConfig config, PackedBatch batch, NDManager manager, ExpertRestriction restriction, boolean outputNorms) {
     BatchTensors tensors = new BatchTensors(batch, manager, config.intraDocumentMask());
     PoolSizes pools = config.router() == RouterKind.EMO && config.evalPool() > 0
         ? PoolSizes.fixed(config, batch.segments, config.evalPool())
