@@ -39,20 +39,15 @@ public final class StreamingSelector {
       for (int layer = 0; layer < config.layers(); layer++) {
         int current = layer;
         LayerPasses.LayerConsumer record = (batch, context) -> sums.addLayer(current, batch, context);
-        boolean last = layer == config.layers() - 1;
         try (LayerPasses.Layer weights = passes.nextLayer()) {
           if (method != SelectionMethod.LAYERWISE) {
-            if (last) {
-              weights.measure(restriction, record);
-            } else {
-              weights.advance(restriction, record);
+            weights.advance(restriction, record);
+          } else {
+            weights.measure(restriction, record);
+            restriction = restriction.with(layer, ExpertSelector.top(method, sums.statistics(), layer, keptRouted));
+            if (layer < config.layers() - 1) {
+              weights.advance(restriction, null);
             }
-            continue;
-          }
-          weights.measure(restriction, record);
-          restriction = restriction.with(layer, ExpertSelector.top(method, sums.statistics(), layer, keptRouted));
-          if (!last) {
-            weights.advance(restriction, null);
           }
         }
       }
