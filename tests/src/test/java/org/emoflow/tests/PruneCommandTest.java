@@ -28,8 +28,10 @@ import org.emoflow.model.nn.ExpertRestriction;
 import org.emoflow.model.nn.LanguageModel;
 import org.emoflow.model.select.CalibrationDocuments;
 import org.emoflow.model.select.CalibrationFingerprint;
+import org.emoflow.model.select.ExpertSelector;
 import org.emoflow.model.select.PrunedExport;
 import org.emoflow.model.select.PruningMetadata;
+import org.emoflow.model.select.Selection;
 import org.emoflow.model.select.SelectionMethod;
 import org.emoflow.model.train.Trainer;
 import org.emoflow.pipelines.Main;
@@ -100,6 +102,11 @@ class PruneCommandTest {
         LanguageModel full = Checkpoints.loadModel(checkpoint, manager);
         LanguageModel export = Checkpoints.loadModel(output, manager)) {
       assertEquals(full.config().withExperts(5), export.config());
+      // Prune chooses layer by layer; the whole loaded model (calibration batches of 8, the default) agrees.
+      Selection wholeModel = new ExpertSelector(full, calibration, 8).select(SelectionMethod.LAYERWISE, 5, 0);
+      for (int layer = 0; layer < LAYERS; layer++) {
+        assertArrayEquals(wholeModel.kept(layer), metadata.keptRoutedExperts()[layer], "layer " + layer);
+      }
       Map<String, Evaluator.DomainLoss> restricted = Evaluator.evaluate(full, validation, 4, restriction, null);
       Map<String, Evaluator.DomainLoss> unrestricted = Evaluator.evaluate(full, validation, 4, null, null);
       Map<String, Evaluator.DomainLoss> fromExport = Evaluator.evaluate(export, validation, 4, null, null);

@@ -74,15 +74,9 @@ public final class Evaluator {
   /** One forward pass without gradients; EMO uses its evaluation pool (or none). */
   public static float[] targetLogProbabilities(LanguageModel model, PackedBatch batch, ExpertRestriction restriction) {
     try (NDManager manager = model.manager().newSubManager()) {
-      ForwardContext context = context(model, batch, manager, restriction, false);
+      ForwardContext context = ForwardContext.forEvaluation(model.config(), batch, manager, restriction, false);
       NDArray hidden = model.hidden(context);
       return model.targetLogProbabilities(hidden, context.batch).toFloatArray();
     }
-  }
-
-  /** See {@link ForwardContext#forEvaluation}. */
-  public static ForwardContext context(
-      LanguageModel model, PackedBatch batch, NDManager manager, ExpertRestriction restriction, boolean outputNorms) {
-    return ForwardContext.forEvaluation(model, batch, manager, restriction, outputNorms);
   }
 }

@@ -50,7 +50,7 @@ final class PromptPass {
     ModelConfig config = model.config();
     try (NDManager step = model.manager().newSubManager()) {
       ForwardContext context = givenPools == null
-          ? ForwardContext.forEvaluation(model, batch, step, restriction, false)
+          ? ForwardContext.forEvaluation(model.config(), batch, step, restriction, false)
           : ForwardContext.withPools(new BatchTensors(batch, step, config.intraDocumentMask()), givenPools, restriction);
       NDArray hidden = model.hidden(context, cache);
       long[] last = new long[batch.batch];

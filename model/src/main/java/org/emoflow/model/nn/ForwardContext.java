@@ -38,8 +38,7 @@ public final class ForwardContext {
    * inside its evaluation pool of {@code eval_pool} experts (or none), standard MoE over all experts.
    */
   public static ForwardContext forEvaluation(
-      LanguageModel model, PackedBatch batch, NDManager manager, ExpertRestriction restriction, boolean outputNorms) {
-    ModelConfig config = model.config();
+      ModelConfig config, PackedBatch batch, NDManager manager, ExpertRestriction restriction, boolean outputNorms) {
     BatchTensors tensors = new BatchTensors(batch, manager, config.intraDocumentMask());
     PoolSizes pools = config.router() == RouterKind.EMO && config.evalPool() > 0
         ? PoolSizes.fixed(config, batch.segments, config.evalPool())

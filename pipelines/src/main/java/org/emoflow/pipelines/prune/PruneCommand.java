@@ -17,13 +17,13 @@ import org.emoflow.model.checkpoint.ModelCheckpoint;
 import org.emoflow.model.data.InvalidDatasetException;
 import org.emoflow.model.data.PackedSequence;
 import org.emoflow.model.data.PreparedDataset;
-import org.emoflow.model.nn.LanguageModel;
 import org.emoflow.model.select.CalibrationDocuments;
 import org.emoflow.model.select.CalibrationFingerprint;
 import org.emoflow.model.select.ExpertSelector;
 import org.emoflow.model.select.PrunedExport;
 import org.emoflow.model.select.Selection;
 import org.emoflow.model.select.SelectionMethod;
+import org.emoflow.model.select.StreamingSelector;
 import org.emoflow.pipelines.cli.CheckpointArgument;
 import org.emoflow.pipelines.cli.Command;
 import org.emoflow.pipelines.cli.ExitCodes;
@@ -183,10 +183,9 @@ public final class PruneCommand implements Command<PruneCommand.Options> {
         // The random control depends on the shape only: no weight is read to choose.
         selection = ExpertSelector.random(config, options.getKeep(), options.getSeed());
       } else {
-        try (LanguageModel model = source.load(manager)) {
-          selection = new ExpertSelector(model, calibration, options.getCalibrationBatch())
-              .select(method, options.getKeep(), options.getSeed());
-        }
+        // Layer by layer: only one layer's weights are ever in memory, never every expert.
+        selection = StreamingSelector.select(source, calibration, options.getCalibrationBatch(), method,
+            options.getKeep(), options.getSeed(), manager);
       }
       PrunedExport.write(source, selection, output, manager);
     }

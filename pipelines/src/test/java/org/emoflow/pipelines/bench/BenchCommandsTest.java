@@ -65,6 +65,17 @@ class BenchCommandsTest {
   }
 
   @Test
+  void loadBenchmarkRefusesBadOptions() {
+    assertTrue(refusal("bench-load").contains("--checkpoint is required"));
+    assertTrue(refusal("bench-load", "--checkpoint=x", "--restrict-to=-1").contains("--restrict-to"));
+    assertTrue(refusal("bench-load", "--checkpoint=x", "--prune", "--prune-method=best")
+        .contains("--prune-method: unknown selection method 'best'"));
+    assertTrue(refusal("bench-load", "--checkpoint=x", "--prune", "--prune-method=random")
+        .contains("--prune-method: random reads no weights"));
+    assertTrue(refusal("bench-load", "--checkpoint=x", "--measure=half").contains("--measure: expected one of"));
+  }
+
+  @Test
   void medianOfOddAndEvenCounts() {
     assertEquals(2.0, TrainBenchmark.median(new double[] {1, 2, 9}));
     assertEquals(2.5, TrainBenchmark.median(new double[] {1, 2, 3, 9}));
