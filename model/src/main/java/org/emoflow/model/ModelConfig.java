@@ -33,6 +33,7 @@ public record ModelConfig(
   public static final List<String> PRESETS = List.of("tiny", "small", "paper");
 
   public ModelConfig {
+    require(router != null, "router must be set");
     require(vocabSize > 0, "vocab_size must be positive");
     require(dModel > 0 && layers > 0 && heads > 0, "d_model, layers and heads must be positive");
     require(dModel % heads == 0, "d_model (" + dModel + ") must be a multiple of heads (" + heads + ")");
@@ -113,13 +114,12 @@ public record ModelConfig(
    * routed experts, k = 7). The CPU presets use the load-balancing weight of the spec's CPU reproduction.
    */
   public static ModelConfig preset(String name, int vocabSize, int seqLen, RouterKind router) {
+    Builder shape = builder().vocabSize(padVocab(vocabSize)).seqLen(seqLen).router(router);
     return switch (name.toLowerCase(Locale.ROOT)) {
-      case "tiny" -> new ModelConfig(padVocab(vocabSize), 32, 2, 2, 8, 2, 32, seqLen, router,
-          3, 7, 0, 0.05, 1e-3, 10_000, true, 1e-6, 0.02);
-      case "small" -> new ModelConfig(padVocab(vocabSize), 128, 4, 4, 32, 3, 256, seqLen, router,
-          4, 31, 0, 0.05, 1e-3, 10_000, true, 1e-6, 0.02);
-      case "paper" -> new ModelConfig(padVocab(vocabSize), 2048, 16, 16, 128, 7, 1024, seqLen, router,
-          8, 127, 32, 0.1, 1e-3, 500_000, true, 1e-6, 0.02);
+      case "tiny" -> shape.dModel(32).layers(2).heads(2).experts(8).topK(2).expertHidden(32).pool(3, 7).build();
+      case "small" -> shape.dModel(128).layers(4).heads(4).experts(32).topK(3).expertHidden(256).pool(4, 31).build();
+      case "paper" -> shape.dModel(2048).layers(16).heads(16).experts(128).topK(7).expertHidden(1024).pool(8, 127)
+          .evalPool(32).lbWeight(0.1).ropeTheta(500_000).build();
       default -> throw new IllegalArgumentException(
           "unknown preset '" + name + "', expected one of " + PRESETS);
     };
@@ -131,36 +131,164 @@ public record ModelConfig(
   }
 
   public ModelConfig withRouter(RouterKind kind) {
-    return new ModelConfig(vocabSize, dModel, layers, heads, experts, topK, expertHidden, seqLen, kind,
-        poolMin, poolMax, evalPool, lbWeight, zLossWeight, ropeTheta, intraDocumentMask, normEps, initStd);
+    return toBuilder().router(kind).build();
   }
 
   /** The same architecture with fewer experts per layer: what a pruned checkpoint holds. */
   public ModelConfig withExperts(int keptExperts) {
     int routed = keptExperts - 1;
-    return new ModelConfig(vocabSize, dModel, layers, heads, keptExperts, topK, expertHidden, seqLen, router,
-        Math.min(poolMin, routed), Math.min(poolMax, routed), Math.min(evalPool, routed), lbWeight,
-        zLossWeight, ropeTheta, intraDocumentMask, normEps, initStd);
+    return toBuilder().experts(keptExperts).pool(Math.min(poolMin, routed), Math.min(poolMax, routed))
+        .evalPool(Math.min(evalPool, routed)).build();
   }
 
   public ModelConfig withEvalPool(int pool) {
-    return new ModelConfig(vocabSize, dModel, layers, heads, experts, topK, expertHidden, seqLen, router,
-        poolMin, poolMax, pool, lbWeight, zLossWeight, ropeTheta, intraDocumentMask, normEps, initStd);
+    return toBuilder().evalPool(pool).build();
   }
 
   public ModelConfig withLossWeights(double lb, double z) {
-    return new ModelConfig(vocabSize, dModel, layers, heads, experts, topK, expertHidden, seqLen, router,
-        poolMin, poolMax, evalPool, lb, z, ropeTheta, intraDocumentMask, normEps, initStd);
+    return toBuilder().lbWeight(lb).zLossWeight(z).build();
   }
 
   public ModelConfig withIntraDocumentMask(boolean mask) {
-    return new ModelConfig(vocabSize, dModel, layers, heads, experts, topK, expertHidden, seqLen, router,
-        poolMin, poolMax, evalPool, lbWeight, zLossWeight, ropeTheta, mask, normEps, initStd);
+    return toBuilder().intraDocumentMask(mask).build();
   }
 
   public ModelConfig withPool(int min, int max) {
-    return new ModelConfig(vocabSize, dModel, layers, heads, experts, topK, expertHidden, seqLen, router,
-        min, max, evalPool, lbWeight, zLossWeight, ropeTheta, intraDocumentMask, normEps, initStd);
+    return toBuilder().pool(min, max).build();
+  }
+
+  /**
+   * A config to fill in by name: the shape (vocabulary, widths, experts, sequence length, router) has no
+   * default and must be set; the rest starts at the CPU presets' values.
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** This config's settings, to change some by name. */
+  public Builder toBuilder() {
+    return new Builder().vocabSize(vocabSize).dModel(dModel).layers(layers).heads(heads).experts(experts).topK(topK)
+        .expertHidden(expertHidden).seqLen(seqLen).router(router).pool(poolMin, poolMax).evalPool(evalPool)
+        .lbWeight(lbWeight).zLossWeight(zLossWeight).ropeTheta(ropeTheta).intraDocumentMask(intraDocumentMask)
+        .normEps(normEps).initStd(initStd);
+  }
+
+  /** Settings by name; {@link #build} checks them as the constructor does. */
+  public static final class Builder {
+    private int vocabSize;
+    private int dModel;
+    private int layers;
+    private int heads;
+    private int experts;
+    private int topK;
+    private int expertHidden;
+    private int seqLen;
+    private RouterKind router;
+    private int poolMin;
+    private int poolMax;
+    private int evalPool = 0;
+    private double lbWeight = 0.05;
+    private double zLossWeight = 1e-3;
+    private double ropeTheta = 10_000;
+    private boolean intraDocumentMask = true;
+    private double normEps = 1e-6;
+    private double initStd = 0.02;
+
+    private Builder() {}
+
+    public Builder vocabSize(int value) {
+      vocabSize = value;
+      return this;
+    }
+
+    public Builder dModel(int value) {
+      dModel = value;
+      return this;
+    }
+
+    public Builder layers(int value) {
+      layers = value;
+      return this;
+    }
+
+    public Builder heads(int value) {
+      heads = value;
+      return this;
+    }
+
+    /** Experts per layer, the shared one included. */
+    public Builder experts(int value) {
+      experts = value;
+      return this;
+    }
+
+    public Builder topK(int value) {
+      topK = value;
+      return this;
+    }
+
+    public Builder expertHidden(int value) {
+      expertHidden = value;
+      return this;
+    }
+
+    public Builder seqLen(int value) {
+      seqLen = value;
+      return this;
+    }
+
+    public Builder router(RouterKind value) {
+      router = value;
+      return this;
+    }
+
+    /** The range EMO draws its training pool size from. */
+    public Builder pool(int min, int max) {
+      poolMin = min;
+      poolMax = max;
+      return this;
+    }
+
+    /** EMO's pool when evaluated; 0 for none. */
+    public Builder evalPool(int value) {
+      evalPool = value;
+      return this;
+    }
+
+    public Builder lbWeight(double value) {
+      lbWeight = value;
+      return this;
+    }
+
+    public Builder zLossWeight(double value) {
+      zLossWeight = value;
+      return this;
+    }
+
+    public Builder ropeTheta(double value) {
+      ropeTheta = value;
+      return this;
+    }
+
+    public Builder intraDocumentMask(boolean value) {
+      intraDocumentMask = value;
+      return this;
+    }
+
+    public Builder normEps(double value) {
+      normEps = value;
+      return this;
+    }
+
+    public Builder initStd(double value) {
+      initStd = value;
+      return this;
+    }
+
+    public ModelConfig build() {
+      return new ModelConfig(vocabSize, dModel, layers, heads, experts, topK, expertHidden, seqLen, router,
+          poolMin, poolMax, evalPool, lbWeight, zLossWeight, ropeTheta, intraDocumentMask, normEps, initStd);
+    }
   }
 
   /** Total parameters, and those a token uses (embedding rows count once, both tables in full). */

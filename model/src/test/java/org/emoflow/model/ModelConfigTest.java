@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.List;
 import org.emoflow.model.nn.LanguageModel;
@@ -54,6 +55,35 @@ class ModelConfigTest {
     assertTrue(json.contains("\"top_k\" : 2"), json);
     assertTrue(json.contains("\"router\" : \"emo\""), json);
     assertTrue(json.contains("\"intra_document_mask\" : true"), json);
+    assertEquals(ModelConfig.class.getRecordComponents().length, new ObjectMapper().readTree(json).size(),
+        "config.json holds the settings and nothing else: " + json);
+  }
+
+  /** The presets by name are the positional values they were written as before. */
+  @Test
+  void presetsAreUnchangedByTheBuilder() {
+    assertEquals(new ModelConfig(128, 32, 2, 2, 8, 2, 32, 16, RouterKind.EMO, 3, 7, 0, 0.05, 1e-3, 10_000, true,
+        1e-6, 0.02), ModelConfig.preset("tiny", 100, 16, RouterKind.EMO));
+    assertEquals(new ModelConfig(256, 128, 4, 4, 32, 3, 256, 64, RouterKind.STANDARD, 4, 31, 0, 0.05, 1e-3, 10_000,
+        true, 1e-6, 0.02), ModelConfig.preset("small", 129, 64, RouterKind.STANDARD));
+    assertEquals(new ModelConfig(100_352, 2048, 16, 16, 128, 7, 1024, 4096, RouterKind.EMO, 8, 127, 32, 0.1, 1e-3,
+        500_000, true, 1e-6, 0.02), ModelConfig.preset("Paper", 100_278, 4096, RouterKind.EMO));
+  }
+
+  @Test
+  void withMethodsChangeOnlyTheirSettings() {
+    ModelConfig changed = TINY.withRouter(RouterKind.DENSE).withLossWeights(0.5, 0.25).withIntraDocumentMask(false);
+    assertEquals(TINY, changed.toBuilder().router(RouterKind.EMO).lbWeight(0.05).zLossWeight(1e-3)
+        .intraDocumentMask(true).build());
+    assertEquals(List.of(0.5, 0.25), List.of(changed.lbWeight(), changed.zLossWeight()));
+  }
+
+  @Test
+  void aBuilderWithoutTheShapeIsRefused() {
+    assertEquals("router must be set", assertThrows(IllegalArgumentException.class,
+        () -> ModelConfig.builder().vocabSize(128).build()).getMessage());
+    assertEquals("d_model, layers and heads must be positive", assertThrows(IllegalArgumentException.class,
+        () -> ModelConfig.builder().vocabSize(128).router(RouterKind.DENSE).build()).getMessage());
   }
 
   @Test

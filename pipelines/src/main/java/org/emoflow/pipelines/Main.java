@@ -5,20 +5,17 @@ import java.util.List;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.emoflow.pipelines.cli.Command;
 import org.emoflow.pipelines.cli.CommandLine;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.pipelines.cli.FlinkJobFailures;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 import org.emoflow.pipelines.cli.Runners;
 
 /** {@code ./emoflow <command> [options]}: exit 0 on success, 2 on a bad option, 1 on a failure. */
 public final class Main {
-  public static final int OK = 0;
-  public static final int FAILED = 1;
-  public static final int BAD_OPTION = 2;
-
   private static final List<Command<?>> COMMANDS = List.of(
       new org.emoflow.pipelines.sample.SampleCorpusCommand(),
-      new org.emoflow.pipelines.tokenizer.TrainTokenizerPipeline(),
-      new org.emoflow.pipelines.prepare.PreparePipeline(),
+      new org.emoflow.pipelines.tokenizer.TrainTokenizerCommand(),
+      new org.emoflow.pipelines.prepare.PrepareCommand(),
       new org.emoflow.pipelines.train.TrainCommand(),
       new org.emoflow.pipelines.run.RunCommand(),
       new org.emoflow.pipelines.prune.PruneCommand(),
@@ -73,17 +70,17 @@ public final class Main {
   public static int run(String[] args, PrintStream out, PrintStream err) {
     if (args.length == 0 || args[0].equals("--help") || args[0].equals("help")) {
       printCommands(out);
-      return args.length == 0 ? BAD_OPTION : OK;
+      return args.length == 0 ? ExitCodes.BAD_OPTION : ExitCodes.OK;
     }
     Command<?> command = COMMANDS.stream().filter(c -> c.name().equals(args[0])).findFirst().orElse(null);
     if (command == null) {
       err.println("emoflow: unknown command '" + args[0] + "' (./emoflow --help lists them)");
-      return BAD_OPTION;
+      return ExitCodes.BAD_OPTION;
     }
     String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
     if (CommandLine.wantsHelp(rest)) {
       CommandLine.printHelp(command, out);
-      return OK;
+      return ExitCodes.OK;
     }
     return execute(command, rest, err);
   }
@@ -96,21 +93,21 @@ public final class Main {
       Runners.validate(options);
     } catch (InvalidOptionException e) {
       err.println("emoflow " + command.name() + ": " + e.getMessage());
-      return BAD_OPTION;
+      return ExitCodes.BAD_OPTION;
     }
     try {
       return command.run(options);
     } catch (InvalidOptionException e) {
       // Some checks need the inputs (a data directory's layout, a config file); still before any work.
       err.println("emoflow " + command.name() + ": " + e.getMessage());
-      return BAD_OPTION;
+      return ExitCodes.BAD_OPTION;
     } catch (Exception e) {
       String why = FlinkJobFailures.describe(e, options).orElseGet(() -> describe(e));
       err.println("emoflow " + command.name() + ": failed: " + why);
       if (System.getenv("EMOFLOW_DEBUG") != null) {
         e.printStackTrace(err);
       }
-      return FAILED;
+      return ExitCodes.FAILED;
     }
   }
 

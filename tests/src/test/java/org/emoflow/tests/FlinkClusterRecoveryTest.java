@@ -25,6 +25,7 @@ import org.emoflow.model.data.PreparedDataset;
 import org.emoflow.model.io.ParquetFiles;
 import org.emoflow.pipelines.Main;
 import org.emoflow.pipelines.cli.CommandLine;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.pipelines.cli.FlinkJobFailures;
 import org.emoflow.pipelines.cli.Runners;
 import org.emoflow.schemas.KeptExperts;
@@ -71,17 +72,17 @@ class FlinkClusterRecoveryTest {
       System.out.printf("cluster up in %d s%n", Duration.between(started, Instant.now()).toSeconds());
 
       Path prepared = work.resolve("prepared");
-      assertEquals(Main.OK, run(onCluster, "prepare", "--input=" + corpus + "/*", "--output=" + prepared,
+      assertEquals(ExitCodes.OK, run(onCluster, "prepare", "--input=" + corpus + "/*", "--output=" + prepared,
           "--tokenizer=" + tokenizer, "--seq-len=32", "--validation-fraction=0.25"), cluster.logs());
       assertTrue(PreparedDataset.open(prepared).validationDomains().contains(DOMAIN));
       for (String router : List.of("emo", "standard")) {
-        assertEquals(Main.OK, run(new String[0], "train", "--data=" + prepared,
+        assertEquals(ExitCodes.OK, run(new String[0], "train", "--data=" + prepared,
             "--output=" + work.resolve("variants/" + router), "--router=" + router, "--preset=tiny", "--steps=12",
             "--batch-size=4", "--eval-interval=0", "--checkpoint-interval=12", "--threads=1"));
       }
       Path config = sweepConfig();
       Path direct = work.resolve("results-direct");
-      assertEquals(Main.OK, run(new String[0], "sweep", "--config=" + config, "--results=" + direct,
+      assertEquals(ExitCodes.OK, run(new String[0], "sweep", "--config=" + config, "--results=" + direct,
           "--run-id=r", "--threads=1"));
 
       Set<String> before = jobIds(cluster);
@@ -92,7 +93,7 @@ class FlinkClusterRecoveryTest {
       String job = killATaskManagerOnceCellsAreBeingEvaluated(cluster, before, sweep);
       Instant killed = Instant.now();
       System.out.println(cluster.script("add-taskmanager"));
-      assertEquals(Main.OK, sweep.get(10, TimeUnit.MINUTES), cluster.logs());
+      assertEquals(ExitCodes.OK, sweep.get(10, TimeUnit.MINUTES), cluster.logs());
       System.out.printf("sweep on the cluster: %d s, of which %d s after the kill%n",
           Duration.between(sweepStarted, Instant.now()).toSeconds(), Duration.between(killed, Instant.now()).toSeconds());
 

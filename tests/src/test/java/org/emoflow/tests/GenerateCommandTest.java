@@ -31,6 +31,7 @@ import org.emoflow.model.select.PrunedExport;
 import org.emoflow.model.tokenizer.TextTokenizer;
 import org.emoflow.model.train.Trainer;
 import org.emoflow.pipelines.Main;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.schemas.KeptExperts;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,12 +63,12 @@ class GenerateCommandTest {
     Path prepared = work.resolve("prepared");
     variant = work.resolve("variants/emo");
     pruned = work.resolve("pruned-k5");
-    assertEquals(Main.OK, run("prepare", "--input=" + corpus + "/*", "--output=" + prepared,
+    assertEquals(ExitCodes.OK, run("prepare", "--input=" + corpus + "/*", "--output=" + prepared,
         "--tokenizer=" + tokenizer, "--seq-len=32", "--validation-fraction=0.25").status());
-    assertEquals(Main.OK, run("train", "--data=" + prepared, "--output=" + variant, "--preset=tiny",
+    assertEquals(ExitCodes.OK, run("train", "--data=" + prepared, "--output=" + variant, "--preset=tiny",
         "--router=emo", "--steps=60", "--batch-size=4", "--eval-interval=0", "--checkpoint-interval=60",
         "--log-interval=60", "--threads=1").status());
-    assertEquals(Main.OK, run("prune", "--checkpoint=" + variant, "--task=code", "--keep=5",
+    assertEquals(ExitCodes.OK, run("prune", "--checkpoint=" + variant, "--task=code", "--keep=5",
         "--method=frequency", "--calibration-docs=2", "--output=" + pruned, "--threads=1").status());
     checkpoint = Path.of(Trainer.Summary.read(variant).finalCheckpoint());
     data = PreparedDataset.open(prepared);
@@ -84,7 +85,7 @@ class GenerateCommandTest {
         PrunedExport.METADATA));
     Invocation fromExport = generate("pruned", "--checkpoint=" + pruned);
     for (Invocation invocation : List.of(full, restricted, fromExport)) {
-      assertEquals(Main.OK, invocation.status(), invocation.err());
+      assertEquals(ExitCodes.OK, invocation.status(), invocation.err());
       assertTrue(invocation.err().contains("tokens/s"), invocation.err());
     }
     ExpertRestriction restriction = new ExpertRestriction(PrunedExport.readMetadata(pruned).keptRoutedExperts());
@@ -161,7 +162,7 @@ class GenerateCommandTest {
     Invocation oneByOne = generate("sampled-one", concat(sampled, "--batch-size=1"));
     Invocation otherSeed = generate("sampled-other", "--checkpoint=" + variant, "--temperature=1.0", "--top-p=0.9",
         "--seed=4");
-    assertEquals(Main.OK, batched.status(), batched.err());
+    assertEquals(ExitCodes.OK, batched.status(), batched.err());
     assertTrue(batched.err().contains("temperature 1.0, top-p 0.9, seed 3"), batched.err());
     assertEquals(tokens(lines(batched.output())), tokens(lines(oneByOne.output())));
     assertNotEquals(tokens(lines(batched.output())), tokens(lines(otherSeed.output())));
@@ -179,12 +180,12 @@ class GenerateCommandTest {
     writeKept(results, "b", "cell-1", new int[][] {{3, 4, 5, 6}, {3, 4, 5, 6}});
     Invocation ambiguous = generate("keep-from-ambiguous", "--checkpoint=" + variant, "--keep-from=cell-1",
         "--results=" + results);
-    assertEquals(Main.BAD_OPTION, ambiguous.status());
+    assertEquals(ExitCodes.BAD_OPTION, ambiguous.status());
     assertTrue(ambiguous.err().contains("--keep-from: cell cell-1 is in runs [a, b]: choose one with --run-id"),
         ambiguous.err());
     Invocation fromSweep = generate("keep-from", "--checkpoint=" + variant, "--keep-from=cell-1",
         "--results=" + results, "--run-id=a");
-    assertEquals(Main.OK, fromSweep.status(), fromSweep.err());
+    assertEquals(ExitCodes.OK, fromSweep.status(), fromSweep.err());
     assertTrue(fromSweep.err().contains("restricted to the experts of sweep cell cell-1 of run a"), fromSweep.err());
     Invocation fromFile = generate("keep-from-file", "--checkpoint=" + variant, "--kept=" + pruned.resolve(
         PrunedExport.METADATA));
@@ -242,7 +243,7 @@ class GenerateCommandTest {
       List<String> args = new ArrayList<>(List.of("generate", "--threads=1"));
       args.addAll(options.values());
       Invocation result = run(args.toArray(String[]::new));
-      assertEquals(Main.BAD_OPTION, result.status(), refusal.getKey() + ": " + result.err());
+      assertEquals(ExitCodes.BAD_OPTION, result.status(), refusal.getKey() + ": " + result.err());
       assertTrue(result.err().startsWith("emoflow generate: ") && result.err().contains(refusal.getKey()),
           refusal.getKey() + " in " + result.err());
       assertEquals(1, result.err().lines().count(), result.err());
@@ -265,7 +266,7 @@ class GenerateCommandTest {
       System.setOut(original);
     }
     String report = out.toString(StandardCharsets.UTF_8);
-    assertEquals(Main.OK, status, report);
+    assertEquals(ExitCodes.OK, status, report);
     assertTrue(report.contains("same tokens: KV cache = recompute: yes; pruned = restricted: yes"), report);
     assertTrue(report.contains(String.format("%,d bytes", parameters(checkpoint) * Float.BYTES)), report);
     assertTrue(report.contains("KV cache / recompute, tokens/s (full model): "), report);

@@ -12,6 +12,7 @@ import java.util.List;
 import org.emoflow.pipelines.Main;
 import org.emoflow.pipelines.bench.PrepareBenchmark;
 import org.emoflow.pipelines.cli.CommandLine;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.schemas.TrainingSequence;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,7 +68,7 @@ class PrepareBenchmarkTest {
     int status = Main.run(new String[] {"prepare", "--input=" + input, "--output=" + output,
         "--tokenizer=r50k_base", "--seq-len=" + SEQ_LEN, "--packing=" + packing},
         new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
-    assertEquals(Main.OK, status, err.toString(StandardCharsets.UTF_8));
+    assertEquals(ExitCodes.OK, status, err.toString(StandardCharsets.UTF_8));
     long slots = 0;
     long real = 0;
     for (List<TrainingSequence> split : new PreparedOutput(output).rows.values()) {

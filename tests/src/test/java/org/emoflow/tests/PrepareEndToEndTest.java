@@ -21,9 +21,11 @@ import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.emoflow.model.io.Checksums;
 import org.emoflow.model.tokenizer.TextTokenizer;
 import org.emoflow.model.tokenizer.Tokenizers;
 import org.emoflow.pipelines.Main;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.schemas.RejectedDocument;
 import org.emoflow.schemas.TrainingSequence;
 import org.emoflow.transforms.prepare.SplitHash;
@@ -72,7 +74,7 @@ class PrepareEndToEndTest {
   void everyDocumentDecodesBackToItsTextFromItsPieces(String packing, String tokenizerName) throws IOException {
     String tokenizerSpec = tokenizerName.equals("trained") ? trainedTokenizer.toString() : tokenizerName;
     Path out = work.resolve("roundtrip-" + packing + "-" + tokenizerName);
-    assertEquals(Main.OK, prepare(out, "--tokenizer=" + tokenizerSpec, "--packing=" + packing));
+    assertEquals(ExitCodes.OK, prepare(out, "--tokenizer=" + tokenizerSpec, "--packing=" + packing));
     PreparedOutput prepared = new PreparedOutput(out);
     prepared.assertReconciles();
     // Its documented parts and nothing else: no spilled tokens left (rejected/ only where something was).
@@ -128,8 +130,8 @@ class PrepareEndToEndTest {
   void theSplitIsAFunctionOfTheIdAndEveryDomainIsHeldOut() throws IOException {
     Path first = work.resolve("split-a");
     Path second = work.resolve("split-b");
-    assertEquals(Main.OK, prepare(first, "--validation-fraction=0.2"));
-    assertEquals(Main.OK, prepare(second, "--validation-fraction=0.2"));
+    assertEquals(ExitCodes.OK, prepare(first, "--validation-fraction=0.2"));
+    assertEquals(ExitCodes.OK, prepare(second, "--validation-fraction=0.2"));
     PreparedOutput a = new PreparedOutput(first);
     PreparedOutput b = new PreparedOutput(second);
     for (String split : List.of("train", "validation")) {
@@ -153,7 +155,7 @@ class PrepareEndToEndTest {
         new Corpora.Doc("c", "common", "third"));
     Corpora.writeJsonl(dir, docs);
     Path out = work.resolve("tiny-domain-out");
-    assertEquals(Main.OK, run("prepare", "--input=" + dir + "/*", "--output=" + out, "--seq-len=16",
+    assertEquals(ExitCodes.OK, run("prepare", "--input=" + dir + "/*", "--output=" + out, "--seq-len=16",
         "--validation-fraction=0.0001"));
     JsonNode rare = new PreparedOutput(out).manifest.path("domains").path("rare");
     assertEquals(1, rare.path("validation_documents").asLong());
@@ -190,7 +192,7 @@ class PrepareEndToEndTest {
     Files.write(dir.resolve("fake.parquet"), "PAR1 not parquet at all".getBytes(StandardCharsets.UTF_8));
 
     Path out = work.resolve("bad-out");
-    assertEquals(Main.OK, run("prepare", "--input=" + dir + "/*", "--output=" + out, "--seq-len=" + SEQ_LEN,
+    assertEquals(ExitCodes.OK, run("prepare", "--input=" + dir + "/*", "--output=" + out, "--seq-len=" + SEQ_LEN,
         "--max-document-bytes=30000"));
     PreparedOutput prepared = new PreparedOutput(out);
     prepared.assertReconciles();
@@ -230,7 +232,7 @@ class PrepareEndToEndTest {
 
     Path out = work.resolve("unusable-out");
     Captured partly = captured("prepare", "--input=" + dir + "/*", "--output=" + out, "--seq-len=" + SEQ_LEN);
-    assertEquals(Main.OK, partly.status(), partly.err());
+    assertEquals(ExitCodes.OK, partly.status(), partly.err());
     PreparedOutput prepared = new PreparedOutput(out);
     prepared.assertReconciles();
     JsonNode without = prepared.manifest.path("files_without_documents");
@@ -250,7 +252,7 @@ class PrepareEndToEndTest {
     Files.copy(blob, none.resolve("blob.jsonl"));
     Path refusedOut = work.resolve("nothing-usable-out");
     Captured refused = captured("prepare", "--input=" + none + "/*", "--output=" + refusedOut, "--seq-len=" + SEQ_LEN);
-    assertEquals(Main.BAD_OPTION, refused.status(), refused.err());
+    assertEquals(ExitCodes.BAD_OPTION, refused.status(), refused.err());
     String line = refused.err().lines().filter(l -> l.startsWith("emoflow prepare: ")).findFirst().orElse(refused.err());
     assertTrue(line.startsWith("emoflow prepare: --input: nothing to pack: " + blobRecords + " records read, all rejected")
         && line.contains(none.resolve("empty.jsonl") + " (empty)") && line.contains(none.resolve("blob.jsonl").toString()),
@@ -280,8 +282,8 @@ class PrepareEndToEndTest {
     Path flink = work.resolve("runner-flink");
     // Small buckets: each gathers documents spilled by several input files, on both runners.
     String buckets = "--pack-bucket-tokens=20000";
-    assertEquals(Main.OK, prepare(direct, "--packing=bestfit", buckets));
-    assertEquals(Main.OK, prepare(flink, "--packing=bestfit", buckets, "--runner=FlinkRunner",
+    assertEquals(ExitCodes.OK, prepare(direct, "--packing=bestfit", buckets));
+    assertEquals(ExitCodes.OK, prepare(flink, "--packing=bestfit", buckets, "--runner=FlinkRunner",
         "--flinkMaster=[local]", "--parallelism=2"));
     PreparedOutput a = new PreparedOutput(direct);
     PreparedOutput b = new PreparedOutput(flink);
@@ -304,8 +306,8 @@ class PrepareEndToEndTest {
     Corpora.writeJsonlSpread(spread, corpus, 70);  // more files than read groups: groups of several files
     Path fromThree = work.resolve("from-three-files");
     Path fromSeventy = work.resolve("from-seventy-files");
-    assertEquals(Main.OK, prepare(fromThree));
-    assertEquals(Main.OK, run("prepare", "--input=" + spread + "/*", "--output=" + fromSeventy, "--seq-len=" + SEQ_LEN));
+    assertEquals(ExitCodes.OK, prepare(fromThree));
+    assertEquals(ExitCodes.OK, run("prepare", "--input=" + spread + "/*", "--output=" + fromSeventy, "--seq-len=" + SEQ_LEN));
     PreparedOutput three = new PreparedOutput(fromThree);
     PreparedOutput seventy = new PreparedOutput(fromSeventy);
     assertEquals(70, seventy.manifest.path("inputs").size());
@@ -327,7 +329,7 @@ class PrepareEndToEndTest {
     Files.createDirectories(stalePart.getParent());
     Files.writeString(spilled, "tokens of a run that never finished");
     Files.writeString(stalePart, "not parquet");
-    assertEquals(Main.OK, prepare(out));
+    assertEquals(ExitCodes.OK, prepare(out));
     assertFalse(Files.exists(out.resolve("_spill")), "spilled tokens are gone");
     assertFalse(Files.exists(stalePart), "a part of the failed run is gone");
     new PreparedOutput(out).assertReconciles();
@@ -336,7 +338,7 @@ class PrepareEndToEndTest {
   @Test
   void theManifestRecordsSettingsAndInputChecksums() throws IOException {
     Path out = work.resolve("manifest");
-    assertEquals(Main.OK, prepare(out));
+    assertEquals(ExitCodes.OK, prepare(out));
     JsonNode manifest = new PreparedOutput(out).manifest;
     JsonNode settings = manifest.path("settings");
     assertEquals("cl100k_base", settings.path("tokenizer").asText());
@@ -348,7 +350,7 @@ class PrepareEndToEndTest {
     for (JsonNode input : manifest.path("inputs")) {
       Path file = Path.of(input.path("path").asText());
       assertEquals(Files.size(file), input.path("bytes").asLong());
-      assertEquals(org.emoflow.model.checkpoint.Checkpoints.sha256(file), input.path("sha256").asText());
+      assertEquals(org.emoflow.model.io.Checksums.sha256(file), input.path("sha256").asText());
     }
   }
 
@@ -362,7 +364,7 @@ class PrepareEndToEndTest {
     assertRefused("--tokenizer", "prepare", "--input=" + inputs + "/*", "--output=" + out, "--tokenizer=" + work.resolve("missing.json"));
     assertFalse(Files.exists(out), "nothing written for refused options");
     Path done = work.resolve("done");
-    assertEquals(Main.OK, prepare(done));
+    assertEquals(ExitCodes.OK, prepare(done));
     assertRefused("--output", "prepare", "--input=" + inputs + "/*", "--output=" + done);
   }
 
@@ -370,7 +372,7 @@ class PrepareEndToEndTest {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int status = Main.run(args, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err));
     String message = err.toString(StandardCharsets.UTF_8);
-    assertEquals(Main.BAD_OPTION, status, message);
+    assertEquals(ExitCodes.BAD_OPTION, status, message);
     assertTrue(message.contains(option), message);
     assertEquals(1, message.strip().lines().count(), "one line: " + message);
   }

@@ -14,6 +14,7 @@ import java.util.Map;
 import org.emoflow.model.tokenizer.TextTokenizer;
 import org.emoflow.model.tokenizer.Tokenizers;
 import org.emoflow.pipelines.Main;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,7 +37,7 @@ class PrepareWithTrainedTokenizerTest {
         "--tokenizer=" + tokenizerFile, "--seq-len=64", "--validation-fraction=0.2"},
         new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
 
-    assertEquals(Main.OK, status, err.toString(StandardCharsets.UTF_8));
+    assertEquals(ExitCodes.OK, status, err.toString(StandardCharsets.UTF_8));
     PreparedOutput output = new PreparedOutput(prepared);
     output.assertReconciles();
     Map<String, int[]> tokensById = new HashMap<>();

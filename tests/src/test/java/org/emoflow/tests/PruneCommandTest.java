@@ -23,15 +23,19 @@ import org.emoflow.model.data.PackedBatch;
 import org.emoflow.model.data.PackedSequence;
 import org.emoflow.model.data.PreparedDataset;
 import org.emoflow.model.eval.Evaluator;
+import org.emoflow.model.io.Checksums;
 import org.emoflow.model.nn.ExpertRestriction;
 import org.emoflow.model.nn.LanguageModel;
 import org.emoflow.model.select.CalibrationDocuments;
 import org.emoflow.model.select.CalibrationFingerprint;
+import org.emoflow.model.select.ExpertSelector;
 import org.emoflow.model.select.PrunedExport;
 import org.emoflow.model.select.PruningMetadata;
+import org.emoflow.model.select.Selection;
 import org.emoflow.model.select.SelectionMethod;
 import org.emoflow.model.train.Trainer;
 import org.emoflow.pipelines.Main;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.transforms.prepare.SplitHash;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -65,9 +69,9 @@ class PruneCommandTest {
     run = work.resolve("run");
     Path prepared = run.resolve("prepared");
     variant = run.resolve("variants").resolve("emo");
-    assertEquals(Main.OK, quietly("prepare", "--input=" + corpus + "/*", "--output=" + prepared,
+    assertEquals(ExitCodes.OK, quietly("prepare", "--input=" + corpus + "/*", "--output=" + prepared,
         "--tokenizer=" + tokenizer, "--seq-len=32", "--validation-fraction=" + VALIDATION_FRACTION));
-    assertEquals(Main.OK, quietly("train", "--data=" + prepared, "--output=" + variant, "--preset=tiny",
+    assertEquals(ExitCodes.OK, quietly("train", "--data=" + prepared, "--output=" + variant, "--preset=tiny",
         "--router=emo", "--steps=4", "--batch-size=4", "--eval-interval=0", "--eval-sequences=4",
         "--checkpoint-interval=4", "--log-interval=4", "--threads=1"));
     checkpoint = Path.of(Trainer.Summary.read(variant).finalCheckpoint());
@@ -79,13 +83,13 @@ class PruneCommandTest {
     Path output = work.resolve("pruned-k5");
     Invocation pruned = prune("--checkpoint=" + variant, "--task=prose", "--keep=5", "--method=layerwise",
         "--calibration-docs=4", "--output=" + output);
-    assertEquals(Main.OK, pruned.status(), pruned.err());
+    assertEquals(ExitCodes.OK, pruned.status(), pruned.err());
 
     PruningMetadata metadata = PrunedExport.readMetadata(output);
     assertEquals(SelectionMethod.LAYERWISE, metadata.method());
     assertEquals(5, metadata.keptExperts());
     assertEquals(8, metadata.sourceExperts());
-    assertEquals(Checkpoints.sha256(checkpoint.resolve(Checkpoints.MODEL)), metadata.sourceModelSha256());
+    assertEquals(Checksums.sha256(checkpoint.resolve(Checkpoints.MODEL)), metadata.sourceModelSha256());
     // The calibration set: 4 documents of prose from the train split, drawn with seed 0, and nothing else.
     List<PackedSequence> calibration = CalibrationDocuments.select(data, PreparedDataset.TRAIN, "prose", 4, 0);
     assertEquals(CalibrationFingerprint.of(calibration), metadata.calibration());
@@ -98,6 +102,11 @@ class PruneCommandTest {
         LanguageModel full = Checkpoints.loadModel(checkpoint, manager);
         LanguageModel export = Checkpoints.loadModel(output, manager)) {
       assertEquals(full.config().withExperts(5), export.config());
+      // Prune chooses layer by layer; the whole loaded model (calibration batches of 8, the default) agrees.
+      Selection wholeModel = new ExpertSelector(full, calibration, 8).select(SelectionMethod.LAYERWISE, 5, 0);
+      for (int layer = 0; layer < LAYERS; layer++) {
+        assertArrayEquals(wholeModel.kept(layer), metadata.keptRoutedExperts()[layer], "layer " + layer);
+      }
       Map<String, Evaluator.DomainLoss> restricted = Evaluator.evaluate(full, validation, 4, restriction, null);
       Map<String, Evaluator.DomainLoss> unrestricted = Evaluator.evaluate(full, validation, 4, null, null);
       Map<String, Evaluator.DomainLoss> fromExport = Evaluator.evaluate(export, validation, 4, null, null);
@@ -131,7 +140,7 @@ class PruneCommandTest {
       Path output = work.resolve("sizes-k" + keep);
       Invocation pruned = prune("--checkpoint=" + checkpoint, "--task=code", "--keep=" + keep,
           "--method=frequency", "--calibration-docs=2", "--output=" + output);
-      assertEquals(Main.OK, pruned.status(), pruned.err());
+      assertEquals(ExitCodes.OK, pruned.status(), pruned.err());
       long params = config.withExperts(keep).parameterCount();
       long bytes = Files.size(output.resolve(Checkpoints.MODEL));
       long sourceBytes = Files.size(checkpoint.resolve(Checkpoints.MODEL));
@@ -185,7 +194,7 @@ class PruneCommandTest {
     refusals.put("--keep is required", List.of("--checkpoint=" + checkpoint, "--task=prose", out));
     for (Map.Entry<String, List<String>> refusal : refusals.entrySet()) {
       Invocation result = prune(refusal.getValue().toArray(String[]::new));
-      assertEquals(Main.BAD_OPTION, result.status(), refusal.getKey() + ": " + result.err());
+      assertEquals(ExitCodes.BAD_OPTION, result.status(), refusal.getKey() + ": " + result.err());
       assertTrue(result.err().startsWith("emoflow prune: ") && result.err().contains(refusal.getKey()),
           refusal.getKey() + " in " + result.err());
       assertEquals(1, result.err().lines().count(), result.err());
@@ -203,13 +212,13 @@ class PruneCommandTest {
       Path movedCheckpoint = moved.resolve(run.relativize(checkpoint));
       Invocation pruned = prune("--checkpoint=" + movedCheckpoint, "--task=spanish", "--keep=3", "--method=global",
           "--output=" + work.resolve("from-moved"));
-      assertEquals(Main.OK, pruned.status(), pruned.err());
+      assertEquals(ExitCodes.OK, pruned.status(), pruned.err());
       assertEquals(CalibrationFingerprint.of(CalibrationDocuments.select(
               PreparedDataset.open(moved.resolve("prepared")), PreparedDataset.TRAIN, "spanish", 16, 0)),
           PrunedExport.readMetadata(work.resolve("from-moved")).calibration());
       Invocation explicit = prune("--checkpoint=" + movedCheckpoint, "--task=spanish", "--keep=3", "--method=global",
           "--data=" + moved.resolve("prepared"), "--output=" + work.resolve("explicit"));
-      assertEquals(Main.OK, explicit.status(), explicit.err());
+      assertEquals(ExitCodes.OK, explicit.status(), explicit.err());
       assertArrayEquals(PrunedExport.readMetadata(work.resolve("from-moved")).keptRoutedExperts(),
           PrunedExport.readMetadata(work.resolve("explicit")).keptRoutedExperts());
     } finally {
@@ -234,29 +243,29 @@ class PruneCommandTest {
   void aHuggingFaceExportPrunesLikeTheCheckpointItCameFrom() throws IOException {
     Path hf = work.resolve("hf");
     Invocation exported = command("export-hf", "--checkpoint=" + variant, "--output=" + hf, "--max-shard-size=40KB");
-    assertEquals(Main.OK, exported.status(), exported.err());
+    assertEquals(ExitCodes.OK, exported.status(), exported.err());
     assertTrue(Files.isRegularFile(hf.resolve("model.safetensors.index.json")), exported.err());
     assertEquals(-1L, Files.mismatch(run.resolve("prepared").resolve("tokenizer.json"), hf.resolve("tokenizer.json")),
         "the tokenizer the checkpoint was trained with goes along");
     String config = Files.readString(hf.resolve("config.json"));
     assertTrue(config.contains("\"eos_token_id\" : " + data.eosId()), config);
     Invocation again = command("export-hf", "--checkpoint=" + variant, "--output=" + hf);
-    assertEquals(Main.BAD_OPTION, again.status());
+    assertEquals(ExitCodes.BAD_OPTION, again.status());
     assertTrue(again.err().contains("--output: " + hf + " already exists"), again.err());
     Invocation badType = command("export-hf", "--checkpoint=" + variant, "--output=" + work.resolve("x"), "--dtype=int8");
-    assertEquals(Main.BAD_OPTION, badType.status());
+    assertEquals(ExitCodes.BAD_OPTION, badType.status());
     assertTrue(badType.err().contains("--dtype: expected float32 or bfloat16"), badType.err());
 
     Path fromCheckpoint = work.resolve("hf-compare-emoflow");
     Path fromHf = work.resolve("hf-compare-hf");
-    assertEquals(Main.OK, prune("--checkpoint=" + checkpoint, "--task=prose", "--keep=4", "--method=global",
+    assertEquals(ExitCodes.OK, prune("--checkpoint=" + checkpoint, "--task=prose", "--keep=4", "--method=global",
         "--calibration-docs=3", "--output=" + fromCheckpoint).status());
     Invocation withoutData = prune("--checkpoint=" + hf, "--task=prose", "--keep=4", "--output=" + fromHf);
-    assertEquals(Main.BAD_OPTION, withoutData.status());
+    assertEquals(ExitCodes.BAD_OPTION, withoutData.status());
     assertTrue(withoutData.err().contains("--data: required"), withoutData.err());
     Invocation pruned = prune("--checkpoint=" + hf, "--data=" + run.resolve("prepared"), "--task=prose", "--keep=4",
         "--method=global", "--calibration-docs=3", "--output=" + fromHf);
-    assertEquals(Main.OK, pruned.status(), pruned.err());
+    assertEquals(ExitCodes.OK, pruned.status(), pruned.err());
     assertArrayEquals(PrunedExport.readMetadata(fromCheckpoint).keptRoutedExperts(),
         PrunedExport.readMetadata(fromHf).keptRoutedExperts());
     assertEquals(-1L, Files.mismatch(fromCheckpoint.resolve(Checkpoints.MODEL), fromHf.resolve(Checkpoints.MODEL)),
@@ -277,7 +286,7 @@ class PruneCommandTest {
         new String[] {"prose,code", both.toString()})) {
       Invocation pruned = prune("--checkpoint=" + checkpoint, "--task=" + task[0], "--keep=4", "--method=global",
           "--calibration-docs=4", "--output=" + task[1]);
-      assertEquals(Main.OK, pruned.status(), pruned.err());
+      assertEquals(ExitCodes.OK, pruned.status(), pruned.err());
     }
     PruningMetadata composed = PrunedExport.readMetadata(both);
     assertEquals(List.of("prose", "code"), composed.members());
@@ -301,7 +310,7 @@ class PruneCommandTest {
         "--eval-interval=0", "--eval-sequences=2", "--checkpoint-interval=1", "--log-interval=1", "--threads=1",
         "--output=" + finetuned};
     Invocation first = command(finetune);
-    assertEquals(Main.OK, first.status(), first.err());
+    assertEquals(ExitCodes.OK, first.status(), first.err());
     assertTrue(first.err().contains("from " + both.toAbsolutePath().normalize()), first.err());
     // Interrupted after step 1: re-running resumes there and ends bit-identical.
     Path last = finetuned.resolve("checkpoints").resolve(Checkpoints.nameFor(2));
@@ -311,27 +320,27 @@ class PruneCommandTest {
     }
     Files.delete(finetuned.resolve(Trainer.SUMMARY_FILE));
     Invocation resumed = command(finetune);
-    assertEquals(Main.OK, resumed.status(), resumed.err());
+    assertEquals(ExitCodes.OK, resumed.status(), resumed.err());
     assertTrue(resumed.err().contains("resumed at step 1"), resumed.err());
     assertArrayEquals(weights, Files.readAllBytes(last.resolve(Checkpoints.MODEL)));
     String[] otherTask = finetune.clone();
     otherTask[2] = "--task=prose";
     Invocation refused = command(otherTask);
-    assertEquals(Main.BAD_OPTION, refused.status(), refused.err());
+    assertEquals(ExitCodes.BAD_OPTION, refused.status(), refused.err());
     assertTrue(refused.err().contains("--output: "), refused.err());
     String[] otherLr = java.util.Arrays.copyOf(finetune, finetune.length + 1);
     otherLr[finetune.length] = "--lr=0.01";
-    assertEquals(Main.BAD_OPTION, command(otherLr).status());
+    assertEquals(ExitCodes.BAD_OPTION, command(otherLr).status());
 
     Path merged = work.resolve("compose-merged");
     Invocation merge = command("merge", "--full=" + checkpoint, "--finetuned=" + finetuned, "--output=" + merged);
-    assertEquals(Main.OK, merge.status(), merge.err());
+    assertEquals(ExitCodes.OK, merge.status(), merge.err());
     assertEquals(Checkpoints.readConfig(checkpoint), Checkpoints.readConfig(merged));
-    assertEquals(Main.BAD_OPTION, command("merge", "--full=" + checkpoint, "--finetuned=" + finetuned,
+    assertEquals(ExitCodes.BAD_OPTION, command("merge", "--full=" + checkpoint, "--finetuned=" + finetuned,
         "--output=" + work.resolve("merged-2"), "--scope=some").status());
     Invocation notTheSource = command("merge", "--full=" + merged, "--finetuned=" + finetuned,
         "--output=" + work.resolve("merged-3"));
-    assertEquals(Main.BAD_OPTION, notTheSource.status(), notTheSource.err());
+    assertEquals(ExitCodes.BAD_OPTION, notTheSource.status(), notTheSource.err());
     assertTrue(notTheSource.err().contains("is not the checkpoint"), notTheSource.err());
   }
 
@@ -366,7 +375,7 @@ class PruneCommandTest {
     System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
     try {
       int status = Main.run(args, new PrintStream(new ByteArrayOutputStream()), System.err);
-      assertEquals(Main.OK, status, err.toString(StandardCharsets.UTF_8));
+      assertEquals(ExitCodes.OK, status, err.toString(StandardCharsets.UTF_8));
       return status;
     } finally {
       System.setErr(original);

@@ -21,8 +21,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.emoflow.model.checkpoint.Checkpoints;
+import org.emoflow.model.io.Checksums;
 import org.emoflow.model.io.ParquetFiles;
 import org.emoflow.pipelines.Main;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.schemas.VariantValidation;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -72,14 +74,14 @@ class RunEndToEndTest {
   @Test
   void aRunTrainsEvaluatesAndRecordsEverythingThenASecondRunDoesNothing() throws IOException {
     Path config = config("lifecycle", 6, 3, "");
-    assertEquals(Main.OK, run("run", "--config=" + config));
+    assertEquals(ExitCodes.OK, run("run", "--config=" + config));
     Path root = work.resolve("lifecycle");
     JsonNode manifest = new ObjectMapper().readTree(root.resolve("manifest.json").toFile());
     assertEquals("succeeded", manifest.path("status").asText());
     assertEquals(RunCommandSha.of(Files.readString(config)), manifest.path("config_sha256").asText());
     assertEquals(3, manifest.path("inputs").size());
     for (JsonNode input : manifest.path("inputs")) {
-      assertEquals(Checkpoints.sha256(Path.of(input.path("path").asText())), input.path("sha256").asText());
+      assertEquals(Checksums.sha256(Path.of(input.path("path").asText())), input.path("sha256").asText());
     }
     List<String> stages = new ArrayList<>();
     manifest.path("stages").forEach(s -> stages.add(s.path("name").asText() + "=" + s.path("status").asText()));
@@ -87,7 +89,7 @@ class RunEndToEndTest {
         "evaluate:standard=done"), stages);
     for (JsonNode stage : manifest.path("stages")) {
       for (JsonNode output : stage.path("outputs")) {
-        assertEquals(Checkpoints.sha256(Path.of(output.path("path").asText())), output.path("sha256").asText());
+        assertEquals(Checksums.sha256(Path.of(output.path("path").asText())), output.path("sha256").asText());
       }
     }
     List<VariantValidation> validation = ParquetFiles.readAll(root.resolve("validation.parquet"));
@@ -99,7 +101,7 @@ class RunEndToEndTest {
     }
     long checkpointTime = Files.getLastModifiedTime(root.resolve("variants/emo/checkpoints/step-00000006/model.safetensors")).toMillis();
 
-    String second = capturingStderr(() -> assertEquals(Main.OK, run("run", "--config=" + config)));
+    String second = capturingStderr(() -> assertEquals(ExitCodes.OK, run("run", "--config=" + config)));
     assertTrue(second.contains("nothing to do"), second);
     JsonNode again = new ObjectMapper().readTree(root.resolve("manifest.json").toFile());
     again.path("stages").forEach(s -> assertEquals("reused", s.path("status").asText(), s.toString()));
@@ -115,7 +117,7 @@ class RunEndToEndTest {
     Path interrupted = config("killed", steps, 5, "");
     CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> run("run", "--config=" + interrupted));
     Path killedOutput = killFirstTrainingProcessAfter(work.resolve("killed"), "step-00000010");
-    assertEquals(Main.FAILED, first.get(10, TimeUnit.MINUTES), "a killed stage fails the run");
+    assertEquals(ExitCodes.FAILED, first.get(10, TimeUnit.MINUTES), "a killed stage fails the run");
     Path root = work.resolve("killed");
     JsonNode manifest = new ObjectMapper().readTree(root.resolve("manifest.json").toFile());
     assertEquals("failed", manifest.path("status").asText());
@@ -135,7 +137,7 @@ class RunEndToEndTest {
       file.seek(file.length() / 2);
       file.write(value ^ 0xFF);
     }
-    assertEquals(Main.OK, run("run", "--config=" + interrupted));
+    assertEquals(ExitCodes.OK, run("run", "--config=" + interrupted));
     JsonNode resumed = new ObjectMapper().readTree(root.resolve("manifest.json").toFile());
     assertEquals("done", stage(resumed, "train:" + killedVariant).path("status").asText());
     assertEquals("reused", stage(resumed, "train:" + otherVariant).path("status").asText());
@@ -143,7 +145,7 @@ class RunEndToEndTest {
     assertTrue(log.contains("skipping corrupt checkpoint") && log.contains(newest.getFileName().toString()), log);
 
     Path uninterrupted = config("uninterrupted", steps, 5, "");
-    assertEquals(Main.OK, run("run", "--config=" + uninterrupted));
+    assertEquals(ExitCodes.OK, run("run", "--config=" + uninterrupted));
     for (String variant : List.of("emo", "standard")) {
       String last = String.format("step-%08d", steps);
       assertArrayEquals(
@@ -241,7 +243,7 @@ class RunEndToEndTest {
     int status = Main.run(new String[] {"run", "--config=" + config}, new PrintStream(new ByteArrayOutputStream()),
         new PrintStream(err));
     String message = err.toString(StandardCharsets.UTF_8);
-    assertEquals(Main.BAD_OPTION, status, message);
+    assertEquals(ExitCodes.BAD_OPTION, status, message);
     assertTrue(message.contains(named), message);
   }
 

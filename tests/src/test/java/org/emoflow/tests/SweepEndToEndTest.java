@@ -35,6 +35,7 @@ import org.emoflow.model.data.PreparedDataset;
 import org.emoflow.model.eval.Evaluator;
 import org.emoflow.model.generate.Decoder;
 import org.emoflow.model.generate.RecomputingDecoder;
+import org.emoflow.model.io.Checksums;
 import org.emoflow.model.io.ParquetFiles;
 import org.emoflow.model.nn.ExpertRestriction;
 import org.emoflow.model.nn.LanguageModel;
@@ -45,6 +46,7 @@ import org.emoflow.model.tokenizer.TextTokenizer;
 import org.emoflow.model.train.Trainer;
 import org.emoflow.pipelines.Main;
 import org.emoflow.pipelines.cli.CommandLine;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.pipelines.sweep.SweepCommand;
 import org.emoflow.pipelines.sweep.SweepPlan;
 import org.emoflow.schemas.ExpertRouting;
@@ -77,11 +79,11 @@ class SweepEndToEndTest {
     Corpora.writeJsonl(corpus, docs);
     Path tokenizer = Corpora.bpeTokenizer(docs, 400, work.resolve("tokenizer.json"));
     prepared = work.resolve("prepared");
-    assertEquals(Main.OK, run("prepare", "--input=" + corpus + "/*", "--output=" + prepared,
+    assertEquals(ExitCodes.OK, run("prepare", "--input=" + corpus + "/*", "--output=" + prepared,
         "--tokenizer=" + tokenizer, "--seq-len=" + SEQ_LEN, "--validation-fraction=0.25"));
     assertTrue(PreparedDataset.open(prepared).validationDomains().contains(DOMAIN));
     for (String router : List.of("emo", "standard")) {
-      assertEquals(Main.OK, run("train", "--data=" + prepared, "--output=" + work.resolve("variants/" + router),
+      assertEquals(ExitCodes.OK, run("train", "--data=" + prepared, "--output=" + work.resolve("variants/" + router),
           "--router=" + router, "--preset=tiny", "--steps=12", "--batch-size=4", "--eval-interval=0",
           "--checkpoint-interval=12", "--threads=1"));
     }
@@ -134,7 +136,7 @@ class SweepEndToEndTest {
     Path stale = direct.resolve("sweep/run_id=" + runId + "/part-stale.parquet");
     ParquetFiles.write(stale, SweepResult.getClassSchema(), List.<SweepResult>of());
     long loadsBefore = WorkerModels.loads();
-    assertEquals(Main.OK, run("sweep", "--config=" + config, "--results=" + direct, "--threads=1"));
+    assertEquals(ExitCodes.OK, run("sweep", "--config=" + config, "--results=" + direct, "--threads=1"));
     long loads = WorkerModels.loads() - loadsBefore;
     assertFalse(Files.exists(stale));
 
@@ -220,13 +222,13 @@ class SweepEndToEndTest {
     assertEquals(0, manifest.path("failed_cells").asInt());
     for (JsonNode checkpoint : manifest.path("checkpoints")) {
       Path dir = Path.of(checkpoint.path("directory").asText());
-      assertEquals(Checkpoints.sha256(dir.resolve(Checkpoints.MODEL)),
+      assertEquals(Checksums.sha256(dir.resolve(Checkpoints.MODEL)),
           checkpoint.path("sha256").path(Checkpoints.MODEL).asText());
     }
     assertFalse(Files.exists(direct.resolve("_staging")), "staging is cleaned up");
 
     Path flink = work.resolve("results-flink");
-    assertEquals(Main.OK, run("sweep", "--config=" + config, "--results=" + flink, "--threads=1",
+    assertEquals(ExitCodes.OK, run("sweep", "--config=" + config, "--results=" + flink, "--threads=1",
         "--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=2"));
     assertEquals(withoutTimings(rows), withoutTimings(rows(flink, "sweep", runId)));
     assertEquals(sorted(kept), sorted(rows(flink, "kept_experts", runId)));
@@ -374,7 +376,7 @@ class SweepEndToEndTest {
         "calibration_docs: [1]",
         "analysis: {enabled: false}");
     Path results = work.resolve("results-generative");
-    assertEquals(Main.OK, run("sweep", "--config=" + config, "--results=" + results, "--run-id=gen", "--threads=1"));
+    assertEquals(ExitCodes.OK, run("sweep", "--config=" + config, "--results=" + results, "--run-id=gen", "--threads=1"));
 
     List<SweepResult> rows = rows(results, "sweep", "gen");
     assertEquals(3, rows.size(), "full, layerwise K=5 and K=8");
@@ -477,7 +479,7 @@ class SweepEndToEndTest {
         "finetune: {batch_size: 2}",
         "analysis: {enabled: false}");
     Path results = work.resolve("results-compose");
-    assertEquals(Main.OK, run("sweep", "--config=" + config, "--results=" + results, "--run-id=compose",
+    assertEquals(ExitCodes.OK, run("sweep", "--config=" + config, "--results=" + results, "--run-id=compose",
         "--threads=1"));
 
     List<SweepResult> rows = rows(results, "sweep", "compose");
@@ -584,7 +586,7 @@ class SweepEndToEndTest {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int status = Main.run(new String[] {"sweep", "--config=" + config, "--results=" + results, "--threads=1"},
         new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
-    assertEquals(Main.FAILED, status, err.toString(StandardCharsets.UTF_8));
+    assertEquals(ExitCodes.FAILED, status, err.toString(StandardCharsets.UTF_8));
     assertFalse(Files.exists(results.resolve("_staging")), "no _staging left by the failed run");
     try (Stream<Path> left = Files.list(results)) {
       assertEquals(List.of(results.resolve("sweep")), left.toList());
@@ -644,7 +646,7 @@ class SweepEndToEndTest {
       int status = Main.run(new String[] {"sweep", "--config=" + config, "--results=" + results},
           new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
       String message = err.toString(StandardCharsets.UTF_8);
-      assertEquals(Main.BAD_OPTION, status, message);
+      assertEquals(ExitCodes.BAD_OPTION, status, message);
       assertTrue(message.contains(refusal.getKey()), "expected '" + refusal.getKey() + "' in: " + message);
     }
     assertFalse(Files.exists(results), "nothing written");

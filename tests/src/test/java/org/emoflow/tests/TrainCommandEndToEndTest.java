@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.emoflow.pipelines.Main;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,16 +46,16 @@ class TrainCommandEndToEndTest {
     Path prepared = work.resolve("prepared");
     Invocation prepare = emoflow("prepare", "--input=" + corpus + "/*", "--output=" + prepared,
         "--tokenizer=" + tokenizer, "--seq-len=32");
-    assertEquals(Main.OK, prepare.status(), prepare.err());
+    assertEquals(ExitCodes.OK, prepare.status(), prepare.err());
     Path output = work.resolve("model");
     List<String> train = List.of("train", "--data=" + prepared, "--output=" + output, "--preset=tiny",
         "--batch-size=4", "--eval-interval=0", "--eval-sequences=4", "--checkpoint-interval=2", "--threads=1");
     Invocation first = emoflow(Stream.concat(train.stream(), Stream.of("--steps=2")).toArray(String[]::new));
-    assertEquals(Main.OK, first.status(), first.err());
+    assertEquals(ExitCodes.OK, first.status(), first.err());
     Map<Path, Long> before = files(output);
 
     Invocation changed = emoflow(Stream.concat(train.stream(), Stream.of("--steps=4")).toArray(String[]::new));
-    assertEquals(Main.BAD_OPTION, changed.status(), changed.err());
+    assertEquals(ExitCodes.BAD_OPTION, changed.status(), changed.err());
     String line = changed.err().strip();
     assertTrue(line.startsWith("emoflow train: --output: ") && line.contains("step-00000002")
         && line.contains("steps: 2 -> 4") && !line.contains("\n"), line);

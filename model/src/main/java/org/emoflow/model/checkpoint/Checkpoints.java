@@ -4,16 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,9 +19,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.emoflow.model.ModelConfig;
 import org.emoflow.model.io.AtomicFiles;
+import org.emoflow.model.io.Checksums;
 import org.emoflow.model.nn.LanguageModel;
 import org.emoflow.model.nn.Parameters;
-import org.emoflow.model.train.AdamW;
 
 /**
  * A checkpoint is a directory {@code step-NNNNNNNN/} holding {@code model.safetensors}, {@code
@@ -57,15 +52,17 @@ public final class Checkpoints {
     return String.format("step-%08d", step);
   }
 
-  /** Writes a complete checkpoint for this step, then keeps only the newest {@code keep}. */
-  public Path save(LanguageModel model, AdamW optimizer, TrainerState state, int keep) throws IOException {
-    Path target = directory.resolve(nameFor(state.step()));
+  /**
+   * Writes a complete checkpoint for this step: the model, then what {@code training} adds beside it (the
+   * optimizer's and trainer's state), then checksums of it all; keeps only the newest {@code keep}.
+   */
+  public Path save(long step, LanguageModel model, AtomicFiles.Writer training, int keep) throws IOException {
+    Path target = directory.resolve(nameFor(step));
     Files.createDirectories(directory);
     AtomicFiles.write(target, temporary -> {
       Files.createDirectories(temporary);
-      writeModel(temporary, model, Map.of("step", Long.toString(state.step())));
-      writeOptimizer(temporary.resolve(OPTIMIZER), model.parameters(), optimizer);
-      Files.writeString(temporary.resolve(TRAINER), state.toJson(), StandardCharsets.UTF_8);
+      writeModel(temporary, model, Map.of("step", Long.toString(step)));
+      training.write(temporary);
       writeChecksums(temporary);
     });
     prune(keep);
@@ -81,17 +78,8 @@ public final class Checkpoints {
     Files.writeString(dir.resolve(CONFIG), model.config().toJson(), StandardCharsets.UTF_8);
   }
 
-  private static void writeOptimizer(Path file, Parameters parameters, AdamW optimizer) throws IOException {
-    Map<String, NDArray> arrays = new LinkedHashMap<>();
-    for (Parameters.Parameter p : parameters.all()) {
-      arrays.put("exp_avg." + p.name(), optimizer.firstMoments().get(p.name()));
-      arrays.put("exp_avg_sq." + p.name(), optimizer.secondMoments().get(p.name()));
-    }
-    writeArrays(file, Map.of("optimizer_updates", Long.toString(optimizer.updates())), arrays);
-  }
-
   /** Float32 tensors written straight from the engine's memory, one at a time. */
-  private static void writeArrays(Path file, Map<String, String> metadata, Map<String, NDArray> arrays)
+  public static void writeArrays(Path file, Map<String, String> metadata, Map<String, NDArray> arrays)
       throws IOException {
     List<Safetensors.Entry> entries = new ArrayList<>();
     arrays.forEach((name, array) -> entries.add(
@@ -105,7 +93,7 @@ public final class Checkpoints {
     try (Stream<Path> files = Files.list(dir)) {
       for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
         if (!file.getFileName().toString().equals(CHECKSUMS)) {
-          lines.append(sha256(file)).append("  ").append(file.getFileName()).append('\n');
+          lines.append(Checksums.sha256(file)).append("  ").append(file.getFileName()).append('\n');
         }
       }
     }
@@ -131,21 +119,11 @@ public final class Checkpoints {
       if (!Files.isRegularFile(file)) {
         throw new CorruptCheckpointException(file + " is missing");
       }
-      String actual = sha256(file);
+      String actual = Checksums.sha256(file);
       if (!actual.equals(parts[0])) {
         throw new CorruptCheckpointException(
             file + " fails its checksum (expected " + parts[0] + ", found " + actual + "): corrupt or truncated");
       }
-    }
-  }
-
-  public static String sha256(Path file) throws IOException {
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-      MessageDigest digest = ((DigestInputStream) in).getMessageDigest();
-      in.transferTo(java.io.OutputStream.nullOutputStream());
-      return HexFormat.of().formatHex(digest.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 
@@ -198,10 +176,6 @@ public final class Checkpoints {
     return ModelConfig.fromJson(Files.readString(file, StandardCharsets.UTF_8));
   }
 
-  public static TrainerState readState(Path dir) throws IOException {
-    return TrainerState.fromJson(Files.readString(dir.resolve(TRAINER), StandardCharsets.UTF_8));
-  }
-
   /**
    * Verifies, then builds the model its config.json describes from its weights; takes a Hugging Face
    * directory as well (see {@link ModelCheckpoint}).
@@ -209,16 +183,6 @@ public final class Checkpoints {
   public static LanguageModel loadModel(Path dir, NDManager manager) throws IOException {
     try (ModelCheckpoint checkpoint = ModelCheckpoint.open(dir, manager)) {
       return checkpoint.load(manager);
-    }
-  }
-
-  public static void loadOptimizer(Path dir, Parameters parameters, AdamW optimizer) throws IOException {
-    try (Safetensors.Reader reader = Safetensors.open(dir.resolve(OPTIMIZER))) {
-      for (Parameters.Parameter p : parameters.all()) {
-        replace(reader, "exp_avg." + p.name(), optimizer.firstMoments().get(p.name()));
-        replace(reader, "exp_avg_sq." + p.name(), optimizer.secondMoments().get(p.name()));
-      }
-      optimizer.restore(Long.parseLong(reader.metadata().getOrDefault("optimizer_updates", "0")));
     }
   }
 
@@ -239,7 +203,7 @@ public final class Checkpoints {
    * The array takes over the storage of a tensor read from the file: the Java object (which the model and
    * optimizer hold) stays, its values and nothing else change. No Java direct buffer is involved.
    */
-  private static void replace(Safetensors.Reader reader, String name, NDArray into) throws IOException {
+  public static void replace(Safetensors.Reader reader, String name, NDArray into) throws IOException {
     long[] shape = reader.shape(name);
     if (!Arrays.equals(shape, into.getShape().getShape())) {
       throw new CorruptCheckpointException("tensor " + name + " has shape " + new Shape(shape)

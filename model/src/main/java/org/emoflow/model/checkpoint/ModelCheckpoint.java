@@ -9,14 +9,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import org.emoflow.model.ModelConfig;
+import org.emoflow.model.io.Checksums;
 import org.emoflow.model.nn.LanguageModel;
 import org.emoflow.model.nn.WeightSource;
 
@@ -154,7 +153,7 @@ public final class ModelCheckpoint implements AutoCloseable {
         return parts[0];
       }
     }
-    return Checkpoints.sha256(directory.resolve(Checkpoints.MODEL));
+    return Checksums.sha256(directory.resolve(Checkpoints.MODEL));
   }
 
   /**
@@ -168,10 +167,10 @@ public final class ModelCheckpoint implements AutoCloseable {
   /** {@link #fingerprint()} of a directory, without opening the model (a Hugging Face one's headers are read). */
   public static String fingerprint(Path directory) throws IOException {
     if (layoutOf(directory) == Layout.EMOFLOW) {
-      return Checkpoints.sha256(directory.resolve(Checkpoints.CHECKSUMS));
+      return Checksums.sha256(directory.resolve(Checkpoints.CHECKSUMS));
     }
     try (TensorFiles weights = TensorFiles.open(directory)) {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      MessageDigest digest = Checksums.newSha256();
       digest.update(Files.readAllBytes(directory.resolve(HuggingFaceFormat.CONFIG)));
       if (Files.isRegularFile(directory.resolve(TensorFiles.INDEX))) {
         digest.update(Files.readAllBytes(directory.resolve(TensorFiles.INDEX)));
@@ -180,9 +179,7 @@ public final class ModelCheckpoint implements AutoCloseable {
         digest.update((file.getFileName() + " " + Files.size(file) + " " + Files.getLastModifiedTime(file).toMillis()
             + "\n").getBytes(StandardCharsets.UTF_8));
       }
-      return HexFormat.of().formatHex(digest.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
+      return Checksums.hex(digest);
     }
   }
 

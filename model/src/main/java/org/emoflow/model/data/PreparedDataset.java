@@ -10,7 +10,6 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.emoflow.model.data.packing.SegmentPacker;
 import org.emoflow.model.io.ParquetFiles;
 import org.emoflow.schemas.TrainingSequence;
 

@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.emoflow.model.data.PackedBatch;
 import org.emoflow.model.data.PackedSequence;
-import org.emoflow.model.data.packing.SegmentPacker;
+import org.emoflow.model.data.SegmentPacker;
 import org.emoflow.model.nn.ExpertRestriction;
 import org.emoflow.model.nn.LanguageModel;
 

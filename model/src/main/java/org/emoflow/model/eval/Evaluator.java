@@ -5,14 +5,11 @@ import ai.djl.ndarray.NDManager;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.emoflow.model.RouterKind;
 import org.emoflow.model.data.PackedBatch;
 import org.emoflow.model.data.PackedSequence;
-import org.emoflow.model.nn.BatchTensors;
 import org.emoflow.model.nn.ExpertRestriction;
 import org.emoflow.model.nn.ForwardContext;
 import org.emoflow.model.nn.LanguageModel;
-import org.emoflow.model.nn.PoolSizes;
 
 /**
  * Held-out language-modelling loss per domain (nats per scored token) and bits per byte
@@ -77,19 +74,9 @@ public final class Evaluator {
   /** One forward pass without gradients; EMO uses its evaluation pool (or none). */
   public static float[] targetLogProbabilities(LanguageModel model, PackedBatch batch, ExpertRestriction restriction) {
     try (NDManager manager = model.manager().newSubManager()) {
-      ForwardContext context = context(model, batch, manager, restriction, false);
+      ForwardContext context = ForwardContext.forEvaluation(model.config(), batch, manager, restriction, false);
       NDArray hidden = model.hidden(context);
       return model.targetLogProbabilities(hidden, context.batch).toFloatArray();
     }
-  }
-
-  public static ForwardContext context(
-      LanguageModel model, PackedBatch batch, NDManager manager, ExpertRestriction restriction, boolean outputNorms) {
-    var config = model.config();
-    BatchTensors tensors = new BatchTensors(batch, manager, config.intraDocumentMask());
-    PoolSizes pools = config.router() == RouterKind.EMO && config.evalPool() > 0
-        ? PoolSizes.fixed(config, batch.segments, config.evalPool())
-        : null;
-    return new ForwardContext(tensors, config.layers(), pools, restriction, outputNorms);
   }
 }

@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.emoflow.model.data.PackedSequence;
-import org.emoflow.model.data.packing.SegmentPacker;
+import org.emoflow.model.data.SegmentPacker;
 import org.emoflow.model.generate.Generation;
 import org.emoflow.model.generate.Generator;
 import org.emoflow.model.generate.Sampling;

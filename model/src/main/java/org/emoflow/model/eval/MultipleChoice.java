@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.emoflow.model.data.PackedSequence;
-import org.emoflow.model.data.packing.SegmentPacker;
+import org.emoflow.model.data.SegmentPacker;
 import org.emoflow.model.nn.ExpertRestriction;
 import org.emoflow.model.nn.LanguageModel;
 import org.emoflow.model.tokenizer.TextTokenizer;

@@ -9,7 +9,6 @@ import org.emoflow.model.ModelConfig;
 import org.emoflow.model.RouterKind;
 import org.emoflow.model.data.PackedBatch;
 import org.emoflow.model.data.PackedSequence;
-import org.emoflow.model.eval.Evaluator;
 import org.emoflow.model.nn.BatchTensors;
 import org.emoflow.model.nn.ExpertRestriction;
 import org.emoflow.model.nn.ForwardContext;
@@ -51,7 +50,7 @@ final class PromptPass {
     ModelConfig config = model.config();
     try (NDManager step = model.manager().newSubManager()) {
       ForwardContext context = givenPools == null
-          ? Evaluator.context(model, batch, step, restriction, false)
+          ? ForwardContext.forEvaluation(model.config(), batch, step, restriction, false)
           : ForwardContext.withPools(new BatchTensors(batch, step, config.intraDocumentMask()), givenPools, restriction);
       NDArray hidden = model.hidden(context, cache);
       long[] last = new long[batch.batch];

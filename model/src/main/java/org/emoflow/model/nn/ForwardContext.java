@@ -1,6 +1,10 @@
 package org.emoflow.model.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import org.emoflow.model.ModelConfig;
+import org.emoflow.model.RouterKind;
+import org.emoflow.model.data.PackedBatch;
 
 /**
  * What a forward pass needs besides the tokens (pool sizes, expert restriction) and what its MoE layers
@@ -27,6 +31,19 @@ public final class ForwardContext {
     this.restriction = restriction == null ? ExpertRestriction.none(layers) : restriction;
     this.expertOutputNorms = expertOutputNorms;
     this.routing = new LayerRouting[layers];
+  }
+
+  /**
+   * A pass without gradients, as evaluation, routing analysis and a prompt's first pass run it: EMO routes
+   * inside its evaluation pool of {@code eval_pool} experts (or none), standard MoE over all experts.
+   */
+  public static ForwardContext forEvaluation(
+      ModelConfig config, PackedBatch batch, NDManager manager, ExpertRestriction restriction, boolean outputNorms) {
+    BatchTensors tensors = new BatchTensors(batch, manager, config.intraDocumentMask());
+    PoolSizes pools = config.router() == RouterKind.EMO && config.evalPool() > 0
+        ? PoolSizes.fixed(config, batch.segments, config.evalPool())
+        : null;
+    return new ForwardContext(tensors, config.layers(), pools, restriction, outputNorms);
   }
 
   /**

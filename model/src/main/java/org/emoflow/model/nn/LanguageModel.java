@@ -75,23 +75,30 @@ public final class LanguageModel implements AutoCloseable {
     this.manager = manager;
     this.parameters = parametersOf.apply(manager);
     double std = config.initStd();
-    double outStd = std / Math.sqrt(2.0 * config.layers());
     int d = config.dModel();
     embedding = parameters.normal("embed.weight", new Shape(config.vocabSize(), d), std, false);
     for (int l = 0; l < config.layers(); l++) {
-      String name = "blocks." + l;
-      FeedForward feedForward = config.router().isMoe()
-          ? new MoeLayer(parameters, name + ".moe", l, config, std, outStd)
-          : new DenseFeedForward(new SwiGlu(parameters, name + ".ffn", d, config.denseHidden(), std, outStd));
-      blocks.add(new Block(
-          new RmsNorm(parameters, name + ".attn_norm", d, config.normEps()),
-          new Attention(parameters, name + ".attn", d, config.heads(), std, outStd),
-          new RmsNorm(parameters, name + ".ffn_norm", d, config.normEps()),
-          feedForward));
+      blocks.add(block(config, l, parameters));
     }
     finalNorm = new RmsNorm(parameters, "final_norm", d, config.normEps());
     head = parameters.normal("lm_head.weight", new Shape(config.vocabSize(), d), std, true);
     rotary = new Rotary(config.headDim(), config.ropeTheta());
+  }
+
+  /** Block {@code layer} with its parameters created in (or read through) {@code parameters}. */
+  static Block block(ModelConfig config, int layer, Parameters parameters) {
+    double std = config.initStd();
+    double outStd = std / Math.sqrt(2.0 * config.layers());
+    int d = config.dModel();
+    String name = "blocks." + layer;
+    FeedForward feedForward = config.router().isMoe()
+        ? new MoeLayer(parameters, name + ".moe", layer, config, std, outStd)
+        : new DenseFeedForward(new SwiGlu(parameters, name + ".ffn", d, config.denseHidden(), std, outStd));
+    return new Block(
+        new RmsNorm(parameters, name + ".attn_norm", d, config.normEps()),
+        new Attention(parameters, name + ".attn", d, config.heads(), std, outStd),
+        new RmsNorm(parameters, name + ".ffn_norm", d, config.normEps()),
+        feedForward);
   }
 
   public ModelConfig config() {
@@ -119,14 +126,19 @@ public final class LanguageModel implements AutoCloseable {
     BatchTensors batch = context.batch;
     long b = batch.rows;
     long l = batch.length;
-    // torch.embedding, not an indexed read: its backward accumulates repeated ids deterministically.
-    NDArray x = batch.tokens.getNDArrayInternal().embedding(batch.tokens, embedding, SparseFormat.DENSE)
-        .singletonOrThrow().reshape(b, l, config.dModel());
+    NDArray x = embed(batch, embedding);
     Rotary.Tables tables = rotary.tables(batch.positions);
     for (int layer = 0; layer < blocks.size(); layer++) {
       x = blocks.get(layer).forward(x, tables, context, cache == null ? null : cache.layer(layer));
     }
     return finalNorm.forward(x).reshape(b * l, config.dModel());
+  }
+
+  /** The batch's token embeddings, [B, L, d]; embedding is [V, d]. */
+  static NDArray embed(BatchTensors batch, NDArray embedding) {
+    // torch.embedding, not an indexed read: its backward accumulates repeated ids deterministically.
+    return batch.tokens.getNDArrayInternal().embedding(batch.tokens, embedding, SparseFormat.DENSE)
+        .singletonOrThrow().reshape(batch.rows, batch.length, embedding.getShape().get(1));
   }
 
   /** [T, V]. */

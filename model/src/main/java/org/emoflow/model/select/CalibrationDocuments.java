@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -15,6 +14,7 @@ import org.emoflow.model.data.PackedSequence;
 import org.emoflow.model.data.PreparedDataset;
 import org.emoflow.model.data.packing.BestFitPacker;
 import org.emoflow.model.data.packing.PackableDocument;
+import org.emoflow.model.io.Checksums;
 import org.emoflow.model.io.ParquetFiles;
 import org.emoflow.schemas.TrainingSequence;
 
@@ -115,13 +115,9 @@ public final class CalibrationDocuments {
 
   /** First 8 bytes of SHA-256(seed, id): stable across JVMs and runners. */
   static long hash(long seed, String docId) {
-    try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      digest.update(ByteBuffer.allocate(Long.BYTES).putLong(seed).array());
-      digest.update(docId.getBytes(StandardCharsets.UTF_8));
-      return ByteBuffer.wrap(digest.digest()).getLong();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java platform must provide SHA-256", e);
-    }
+    MessageDigest digest = Checksums.newSha256();
+    digest.update(ByteBuffer.allocate(Long.BYTES).putLong(seed).array());
+    digest.update(docId.getBytes(StandardCharsets.UTF_8));
+    return ByteBuffer.wrap(digest.digest()).getLong();
   }
 }

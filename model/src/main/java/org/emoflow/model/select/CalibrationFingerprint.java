@@ -3,11 +3,10 @@ package org.emoflow.model.select;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import org.emoflow.model.data.PackedSequence;
+import org.emoflow.model.io.Checksums;
 
 /**
  * Identifies a calibration set: sha256 over every row's tokens, segment lengths, document ids and offsets,
@@ -18,7 +17,7 @@ import org.emoflow.model.data.PackedSequence;
 public record CalibrationFingerprint(String sha256, int rows, long scoredTokens) {
 
   public static CalibrationFingerprint of(List<PackedSequence> rows) {
-    MessageDigest digest = sha256Digest();
+    MessageDigest digest = Checksums.newSha256();
     long scored = 0;
     for (PackedSequence row : rows) {
       digest.update(ints(row.tokens()));
@@ -32,7 +31,7 @@ public record CalibrationFingerprint(String sha256, int rows, long scoredTokens)
       }
       scored += Arrays.stream(row.segmentLengths()).map(length -> length - 1).sum();
     }
-    return new CalibrationFingerprint(HexFormat.of().formatHex(digest.digest()), rows.size(), scored);
+    return new CalibrationFingerprint(Checksums.hex(digest), rows.size(), scored);
   }
 
   private static byte[] ints(int[] values) {
@@ -43,11 +42,4 @@ public record CalibrationFingerprint(String sha256, int rows, long scoredTokens)
     return buffer.array();
   }
 
-  private static MessageDigest sha256Digest() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java platform must provide SHA-256", e);
-    }
-  }
 }

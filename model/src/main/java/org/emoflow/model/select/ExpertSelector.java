@@ -23,7 +23,16 @@ public final class ExpertSelector {
   private RoutingStatistics unrestricted;
 
   public ExpertSelector(LanguageModel model, List<PackedSequence> calibration, int batchSize) {
-    if (!model.config().router().isMoe()) {
+    this.fingerprint = checkedCalibration(model.config(), calibration, batchSize);
+    this.model = model;
+    this.calibration = List.copyOf(calibration);
+    this.batchSize = batchSize;
+  }
+
+  /** The calibration set's fingerprint, once the model, the rows and the batch size are checked to allow a choice. */
+  static CalibrationFingerprint checkedCalibration(ModelConfig config, List<PackedSequence> calibration,
+      int batchSize) {
+    if (!config.router().isMoe()) {
       throw new IllegalArgumentException("a dense model has no experts to select: only an MoE can be pruned");
     }
     if (calibration.isEmpty()) {
@@ -32,14 +41,12 @@ public final class ExpertSelector {
     if (batchSize < 1) {
       throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
     }
-    this.model = model;
-    this.calibration = List.copyOf(calibration);
-    this.batchSize = batchSize;
-    this.fingerprint = CalibrationFingerprint.of(calibration);
+    CalibrationFingerprint fingerprint = CalibrationFingerprint.of(calibration);
     if (fingerprint.scoredTokens() == 0) {
       throw new IllegalArgumentException(
           "the calibration rows hold no scored tokens: every segment is a single token");
     }
+    return fingerprint;
   }
 
   public CalibrationFingerprint calibration() {
@@ -62,9 +69,7 @@ public final class ExpertSelector {
     int keptRouted = keptRouted(model.config(), keptExperts);
     ExpertRestriction restriction = switch (method) {
       case LAYERWISE -> layerwise(keptRouted);
-      case GLOBAL -> eachLayer(layer -> TopExperts.of(unrestrictedStatistics().meanProbability(layer), keptRouted));
-      case FREQUENCY -> eachLayer(layer -> TopExperts.of(unrestrictedStatistics().assignmentCounts(layer), keptRouted));
-      case OUTPUT -> eachLayer(layer -> TopExperts.of(unrestrictedStatistics().outputScores(layer), keptRouted));
+      case GLOBAL, FREQUENCY, OUTPUT -> eachLayer(layer -> top(method, unrestrictedStatistics(), layer, keptRouted));
       case RANDOM -> randomSubsets(model.config(), keptRouted, randomSeed);
     };
     boolean random = method == SelectionMethod.RANDOM;
@@ -90,16 +95,30 @@ public final class ExpertSelector {
     for (int layer = 0; layer < model.config().layers(); layer++) {
       RoutingStatistics statistics =
           layer == 0 ? unrestrictedStatistics() : RoutingStatistics.measure(model, calibration, batchSize, restriction);
-      restriction = restriction.with(layer, TopExperts.of(statistics.meanProbability(layer), keptRouted));
+      restriction = restriction.with(layer, top(SelectionMethod.LAYERWISE, statistics, layer, keptRouted));
     }
     return restriction;
+  }
+
+  /**
+   * A layer's kept routed experts by the method's criterion: mean routed probability ({@code layerwise},
+   * measured with the earlier layers restricted, and {@code global}), top-k counts or gated output norms.
+   */
+  static int[] top(SelectionMethod method, RoutingStatistics statistics, int layer, int keptRouted) {
+    double[] scores = switch (method) {
+      case LAYERWISE, GLOBAL -> statistics.meanProbability(layer);
+      case FREQUENCY -> statistics.assignmentCounts(layer);
+      case OUTPUT -> statistics.outputScores(layer);
+      case RANDOM -> throw new IllegalArgumentException("random selection ranks nothing");
+    };
+    return TopExperts.of(scores, keptRouted);
   }
 
   private ExpertRestriction eachLayer(IntFunction<int[]> keptInLayer) {
     return eachLayer(model.config().layers(), keptInLayer);
   }
 
-  private static ExpertRestriction eachLayer(int layers, IntFunction<int[]> keptInLayer) {
+  static ExpertRestriction eachLayer(int layers, IntFunction<int[]> keptInLayer) {
     return new ExpertRestriction(IntStream.range(0, layers).mapToObj(keptInLayer).toArray(int[][]::new));
   }
 

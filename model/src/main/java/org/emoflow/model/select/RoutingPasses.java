@@ -29,7 +29,7 @@ final class RoutingPasses {
     for (int start = 0; start < rows.size(); start += batchSize) {
       PackedBatch batch = new PackedBatch(rows.subList(start, Math.min(rows.size(), start + batchSize)));
       try (NDManager manager = model.manager().newSubManager()) {
-        ForwardContext context = Evaluator.context(model, batch, manager, restriction, expertOutputNorms);
+        ForwardContext context = ForwardContext.forEvaluation(model.config(), batch, manager, restriction, expertOutputNorms);
         model.hidden(context);
         consumer.accept(batch, context);
       }

@@ -35,10 +35,11 @@ public record RoutingStatistics(
       LanguageModel model, List<PackedSequence> rows, int batchSize, ExpertRestriction restriction) {
     Sums sums = new Sums(model.config().layers(), model.config().routedExperts());
     RoutingPasses.run(model, rows, batchSize, restriction, true, sums::add);
-    return new RoutingStatistics(sums.scoredTokens, sums.probabilities, sums.assignments, sums.gatedNorms);
+    return sums.statistics();
   }
 
-  private static final class Sums {
+  /** The running sums; a pass adds every layer of a batch at once, or (layer by layer) one layer of it. */
+  static final class Sums {
     private long scoredTokens;
     private final double[][] probabilities;
     private final long[][] assignments;
@@ -51,24 +52,38 @@ public record RoutingStatistics(
     }
 
     void add(PackedBatch batch, ForwardContext context) {
-      scoredTokens += batch.scoredTokens;
-      NDArray scored = context.batch.scored.expandDims(1);
+      countTokens(batch);
       for (int layer = 0; layer < probabilities.length; layer++) {
-        LayerRouting routing = context.routing(layer);
-        float[] batchSums = routing.routedProbabilities().mul(scored).sum(new int[] {0}).toFloatArray();
-        for (int e = 0; e < batchSums.length; e++) {
-          probabilities[layer][e] += batchSums[e];
-        }
-        float[] gated = routing.topWeights().mul(routing.expertOutputNorms()).toFloatArray();
-        long[] top = routing.topExperts();
-        int k = top.length / batch.totalTokens();
-        for (int slot = 0; slot < top.length; slot++) {
-          if (batch.scored[slot / k] != 0f) {
-            assignments[layer][(int) top[slot]]++;
-            gatedNorms[layer][(int) top[slot]] += gated[slot];
-          }
+        addLayer(layer, batch, context);
+      }
+    }
+
+    void countTokens(PackedBatch batch) {
+      scoredTokens += batch.scoredTokens;
+    }
+
+    /** The routing that one layer recorded in the context, its output norms included. */
+    void addLayer(int layer, PackedBatch batch, ForwardContext context) {
+      LayerRouting routing = context.routing(layer);
+      NDArray scored = context.batch.scored.expandDims(1);
+      float[] batchSums = routing.routedProbabilities().mul(scored).sum(new int[] {0}).toFloatArray();
+      for (int e = 0; e < batchSums.length; e++) {
+        probabilities[layer][e] += batchSums[e];
+      }
+      float[] gated = routing.topWeights().mul(routing.expertOutputNorms()).toFloatArray();
+      long[] top = routing.topExperts();
+      int k = top.length / batch.totalTokens();
+      for (int slot = 0; slot < top.length; slot++) {
+        if (batch.scored[slot / k] != 0f) {
+          assignments[layer][(int) top[slot]]++;
+          gatedNorms[layer][(int) top[slot]] += gated[slot];
         }
       }
+    }
+
+    /** The sums so far (the arrays themselves, not copies). */
+    RoutingStatistics statistics() {
+      return new RoutingStatistics(scoredTokens, probabilities, assignments, gatedNorms);
     }
   }
 

@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
+import org.emoflow.model.io.Checksums;
 
 /** A tiktoken encoding through jtokkit (pure Java). */
 final class JtokkitTokenizer implements TextTokenizer {
@@ -26,7 +27,7 @@ final class JtokkitTokenizer implements TextTokenizer {
     this.definition = definition;
     this.encoding = REGISTRY.getEncoding(definition.type);
     String identity = definition.encodingName() + "\njtokkit " + JTOKKIT_VERSION;
-    this.fingerprint = Sha256.hex(identity.getBytes(StandardCharsets.UTF_8));
+    this.fingerprint = Checksums.sha256(identity.getBytes(StandardCharsets.UTF_8));
     if (eosToken == null) {
       this.eosId = definition.endOfTextId();
     } else if (definition.specialTokenIds.containsKey(eosToken)) {

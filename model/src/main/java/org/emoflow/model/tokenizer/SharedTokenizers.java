@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import org.emoflow.model.io.Checksums;
 
 /**
  * One loaded tokenizer per definition and JVM, shared by every thread that asks for it, and freed when
@@ -59,7 +60,7 @@ final class SharedTokenizers {
       return "";  // Tokenizers.load names the problem
     }
     try {
-      return Sha256.hex(Files.readAllBytes(path));
+      return Checksums.sha256(Files.readAllBytes(path));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read tokenizer file " + path, e);
     }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.emoflow.model.io.Checksums;
 
 /** What the HuggingFace backend reads from a {@code tokenizer.json} itself, beyond the native library. */
 final class TokenizerJsonFile {
@@ -58,7 +59,7 @@ final class TokenizerJsonFile {
   }
 
   String fingerprint() {
-    return Sha256.hex(bytes);
+    return Checksums.sha256(bytes);
   }
 
   /** 1 + the largest id in the model's vocabulary (BPE: token to id; Unigram: a list) and added tokens. */

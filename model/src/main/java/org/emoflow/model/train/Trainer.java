@@ -19,7 +19,6 @@ import org.emoflow.model.Compute;
 import org.emoflow.model.ModelConfig;
 import org.emoflow.model.RouterKind;
 import org.emoflow.model.checkpoint.Checkpoints;
-import org.emoflow.model.checkpoint.TrainerState;
 import org.emoflow.model.data.DomainStream;
 import org.emoflow.model.data.PackedBatch;
 import org.emoflow.model.data.PackedSequence;
@@ -28,6 +27,7 @@ import org.emoflow.model.data.SequenceStream;
 import org.emoflow.model.data.TrainingRows;
 import org.emoflow.model.eval.Evaluator;
 import org.emoflow.model.io.AtomicFiles;
+import org.emoflow.model.io.Checksums;
 import org.emoflow.model.io.Json;
 import org.emoflow.model.nn.BatchTensors;
 import org.emoflow.model.nn.ForwardContext;
@@ -109,7 +109,7 @@ public final class Trainer {
     Optional<Path> latest = resumePoint();
     Files.createDirectories(output);
     Checkpoints checkpoints = new Checkpoints(output.resolve("checkpoints"));
-    String dataSha = Checkpoints.sha256(data.root().resolve("manifest.json"));
+    String dataSha = Checksums.sha256(data.root().resolve("manifest.json"));
     try (NDManager root = Compute.newManager();
         LanguageModel model = new LanguageModel(modelConfig, root, config.seed())) {
       AdamW optimizer = new AdamW(model.parameters(), config);
@@ -156,7 +156,7 @@ public final class Trainer {
             metrics.flush(step);
             TrainerState saved = new TrainerState(step, optimizer.updates(), stream.position(), tokensSeen, config,
                 state.dataPath(), dataSha);
-            lastCheckpoint = checkpoints.save(model, optimizer, saved, config.keepCheckpoints());
+            lastCheckpoint = TrainingCheckpoint.save(checkpoints, model, optimizer, saved, config.keepCheckpoints());
             listener.log("checkpoint " + lastCheckpoint);
           }
         }
@@ -187,7 +187,7 @@ public final class Trainer {
 
   private void requireSameSettings(Path checkpoint) throws IOException {
     ModelConfig saved = Checkpoints.readConfig(checkpoint);
-    TrainConfig savedConfig = Checkpoints.readState(checkpoint).trainConfig().withBookkeepingOf(config);
+    TrainConfig savedConfig = TrainerState.read(checkpoint).trainConfig().withBookkeepingOf(config);
     if (!saved.equals(modelConfig) || !savedConfig.equals(config)) {
       String differences = RecordDiff.describe(saved, modelConfig) + RecordDiff.describe(savedConfig, config);
       throw new ChangedSettingsException(checkpoint + " was written with different settings ("
@@ -198,12 +198,12 @@ public final class Trainer {
 
   private TrainerState resume(Path checkpoint, LanguageModel model, AdamW optimizer, String dataSha)
       throws IOException {
-    TrainerState state = Checkpoints.readState(checkpoint);
+    TrainerState state = TrainerState.read(checkpoint);
     if (!state.dataManifestSha256().equals(dataSha)) {
       listener.log("warning: the prepared data changed since " + checkpoint + " (manifest checksum differs)");
     }
     Checkpoints.loadWeights(checkpoint.resolve(Checkpoints.MODEL), model.parameters(), "");
-    Checkpoints.loadOptimizer(checkpoint, model.parameters(), optimizer);
+    TrainingCheckpoint.loadOptimizer(checkpoint, model.parameters(), optimizer);
     return state;
   }
 

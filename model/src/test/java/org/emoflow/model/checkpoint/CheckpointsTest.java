@@ -28,6 +28,8 @@ import org.emoflow.model.nn.LanguageModel;
 import org.emoflow.model.nn.Parameters;
 import org.emoflow.model.train.AdamW;
 import org.emoflow.model.train.TrainConfig;
+import org.emoflow.model.train.TrainerState;
+import org.emoflow.model.train.TrainingCheckpoint;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -60,7 +62,7 @@ class CheckpointsTest {
 
   private Path save(long step) throws IOException {
     TrainerState state = new TrainerState(step, step, SequenceStream.Position.START, 0, TRAIN, "data", "sha");
-    return checkpoints.save(model, optimizer, state, 3);
+    return TrainingCheckpoint.save(checkpoints, model, optimizer, state, 3);
   }
 
   @Test
@@ -76,7 +78,7 @@ class CheckpointsTest {
       PackedBatch batch = new PackedBatch(List.of(TestBatches.row(8, TestBatches.run(3, 5), TestBatches.run(60, 3))));
       assertArrayEquals(TestModels.logits(model, batch, null), TestModels.logits(loaded, batch, null));
     }
-    assertEquals(1, Checkpoints.readState(saved).step());
+    assertEquals(1, TrainerState.read(saved).step());
   }
 
   /**

@@ -92,10 +92,7 @@ class GenerativeTaskTest {
   void exactMatchAndAnswerLossAgreeWithAnIndependentComputation() {
     try (NDManager manager = Compute.newManager(); TextTokenizer tokenizer = Tokenizers.load("r50k_base")) {
       ModelConfig tiny = ModelConfig.preset("tiny", tokenizer.vocabSize(), SEQ_LEN, RouterKind.EMO);
-      LanguageModel model = new LanguageModel(new ModelConfig(tiny.vocabSize(), tiny.dModel(), tiny.layers(),
-          tiny.heads(), tiny.experts(), tiny.topK(), tiny.expertHidden(), SEQ_LEN, RouterKind.EMO, tiny.poolMin(),
-          tiny.poolMax(), 0, tiny.lbWeight(), tiny.zLossWeight(), tiny.ropeTheta(), true, tiny.normEps(), 0.2),
-          manager, 5);
+      LanguageModel model = new LanguageModel(tiny.toBuilder().initStd(0.2).build(), manager, 5);
       ExpertRestriction restriction = new ExpertRestriction(new int[][] {{0, 2, 3, 6}, {1, 2, 4, 5}});
       String firstPrompt = "The cat sat on the";
       String own = tokenizer.decode(greedy(model, restriction, tokenizer.encode(firstPrompt), tokenizer.eosId()));

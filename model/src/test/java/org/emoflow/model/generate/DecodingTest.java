@@ -62,9 +62,7 @@ class DecodingTest {
   /** The tiny shape with weights ten times the usual scale: decided routing and peaked logits, no near ties. */
   private LanguageModel model(RouterKind kind, int evalPool, boolean intraDocumentMask) {
     ModelConfig tiny = TestModels.tiny(kind, SEQ_LEN).withEvalPool(evalPool).withIntraDocumentMask(intraDocumentMask);
-    ModelConfig sharp = new ModelConfig(tiny.vocabSize(), tiny.dModel(), tiny.layers(), tiny.heads(), tiny.experts(),
-        tiny.topK(), tiny.expertHidden(), tiny.seqLen(), kind, tiny.poolMin(), tiny.poolMax(), evalPool,
-        tiny.lbWeight(), tiny.zLossWeight(), tiny.ropeTheta(), intraDocumentMask, tiny.normEps(), 0.2);
+    ModelConfig sharp = tiny.toBuilder().initStd(0.2).build();
     return new LanguageModel(sharp, manager, 11);
   }
 

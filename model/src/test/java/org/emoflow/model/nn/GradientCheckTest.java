@@ -48,8 +48,8 @@ class GradientCheckTest {
   private static final double RELATIVE_TOLERANCE = 1e-2;
   private static final int POOL = 3;
   /** One layer, d 16, 2 heads, 7 routed experts (top-2) of width 8; init std 0.3 for gradients well above noise. */
-  private static final ModelConfig CONFIG = new ModelConfig(128, 16, 1, 2, 8, 2, 8, 10, RouterKind.EMO,
-      POOL, POOL, 0, 0.05, 1e-3, 10_000, true, 1e-6, 0.3);
+  private static final ModelConfig CONFIG = ModelConfig.builder().vocabSize(128).dModel(16).layers(1).heads(2)
+      .experts(8).topK(2).expertHidden(8).seqLen(10).router(RouterKind.EMO).pool(POOL, POOL).initStd(0.3).build();
   /** Two documents of 4 tokens and 2 padding tokens. */
   private static final PackedBatch BATCH =
       new PackedBatch(List.of(TestBatches.row(10, TestBatches.run(5, 4), TestBatches.run(50, 4))));

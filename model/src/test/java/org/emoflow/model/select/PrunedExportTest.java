@@ -24,6 +24,7 @@ import org.emoflow.model.checkpoint.Checkpoints;
 import org.emoflow.model.data.PackedBatch;
 import org.emoflow.model.data.PackedSequence;
 import org.emoflow.model.eval.Evaluator;
+import org.emoflow.model.io.Checksums;
 import org.emoflow.model.nn.ExpertRestriction;
 import org.emoflow.model.nn.LanguageModel;
 import org.junit.jupiter.api.AfterEach;
@@ -99,7 +100,7 @@ class PrunedExportTest {
     assertEquals(4, metadata.keptExperts());
     assertEquals(8, metadata.sourceExperts());
     assertEquals(selector.calibration(), metadata.calibration());
-    assertEquals(Checkpoints.sha256(source.resolve(Checkpoints.MODEL)), metadata.sourceModelSha256());
+    assertEquals(Checksums.sha256(source.resolve(Checkpoints.MODEL)), metadata.sourceModelSha256());
     assertEquals(source.toAbsolutePath().toString(), metadata.sourceCheckpoint());
     try (LanguageModel pruned = Checkpoints.loadModel(export, manager)) {
       for (int layer = 0; layer < 2; layer++) {

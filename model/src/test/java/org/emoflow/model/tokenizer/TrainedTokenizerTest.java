@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
+import org.emoflow.model.io.Checksums;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,7 +44,7 @@ class TrainedTokenizerTest {
     assertEquals(VOCAB_SIZE, tokenizer.vocabSize());
     assertEquals(VOCAB_SIZE - 2, tokenizer.eosId());
     assertEquals(file.toAbsolutePath().toString(), tokenizer.name());
-    assertEquals(Sha256.hex(Files.readAllBytes(file)), tokenizer.fingerprint());
+    assertEquals(Checksums.sha256(Files.readAllBytes(file)), tokenizer.fingerprint());
     assertEquals("<|endoftext|>", tokenizer.decode(new int[] {tokenizer.eosId()}));
   }
 

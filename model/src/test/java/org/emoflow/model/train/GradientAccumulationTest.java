@@ -75,8 +75,9 @@ class GradientAccumulationTest {
   }
 
   private static Outcome step(ModelConfig model, int microBatch) {
-    TrainConfig train = new TrainConfig(10, BATCH, microBatch, 1e-3, 0, 0.1, 0.1, 0.9, 0.95, 1e-8, 1.0, 5,
-        0, 0, 10, 1, 16, 1);
+    TrainConfig train = TrainConfig.builder(10, 5).batchSize(BATCH).microBatchSize(microBatch).learningRate(1e-3)
+        .warmupSteps(0).evalInterval(0).evalSequences(0).checkpointInterval(10).keepCheckpoints(1).shuffleWindow(16)
+        .logInterval(1).build();
     try (NDManager manager = Compute.newManager(); LanguageModel language = new LanguageModel(model, manager, 5)) {
       AdamW optimizer = new AdamW(language.parameters(), train);
       int arraysBefore = manager.getManagedArrays().size();

@@ -49,8 +49,9 @@ class TrainerTest {
 
   /** Batches of 8 rows; validation and checkpoints every checkpointInterval steps and at the end. */
   private static TrainConfig config(int steps, int microBatch, int checkpointInterval) {
-    return new TrainConfig(steps, 8, microBatch, 1e-2, 4, 0.1, 0.1, 0.9, 0.95, 1e-8, 1.0, SEED,
-        checkpointInterval, VALIDATION_ROWS, checkpointInterval, 3, 16, 10);
+    return TrainConfig.builder(steps, SEED).batchSize(8).microBatchSize(microBatch).learningRate(1e-2).warmupSteps(4)
+        .evalInterval(checkpointInterval).evalSequences(VALIDATION_ROWS).checkpointInterval(checkpointInterval)
+        .shuffleWindow(16).build();
   }
 
   @ParameterizedTest

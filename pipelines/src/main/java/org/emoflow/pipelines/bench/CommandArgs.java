@@ -1,24 +1,32 @@
 package org.emoflow.pipelines.bench;
 
 import java.util.List;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.options.PipelineOptions;
-import org.emoflow.pipelines.cli.Command;
 import org.emoflow.pipelines.cli.CommandLine;
+import org.emoflow.pipelines.prepare.PrepareJob;
+import org.emoflow.pipelines.prepare.PrepareOptions;
+import org.emoflow.pipelines.tokenizer.TrainTokenizerJob;
+import org.emoflow.pipelines.tokenizer.TrainTokenizerOptions;
 
 /**
- * The benchmarks run the real commands from the arguments a user would type, so what they time is
- * what {@code ./emoflow <command>} does, and every run can be printed as a command line to repeat it.
+ * A command as the benchmarks invoke it: from the arguments a user would type, parsed and checked as
+ * {@code ./emoflow <name>} does, so what they time is what the command does, and every run can be printed as
+ * a command line to repeat it.
  */
-final class CommandArgs {
-  private CommandArgs() {}
+record CommandArgs<O extends PipelineOptions>(String name, Class<O> optionsClass, Consumer<O> validation) {
+  static final CommandArgs<PrepareOptions> PREPARE =
+      new CommandArgs<>("prepare", PrepareOptions.class, PrepareJob::validate);
+  static final CommandArgs<TrainTokenizerOptions> TRAIN_TOKENIZER =
+      new CommandArgs<>("train-tokenizer", TrainTokenizerOptions.class, TrainTokenizerJob::validate);
 
-  static <O extends PipelineOptions> O parse(Command<O> command, List<String> args) {
-    O options = CommandLine.parse(args.toArray(String[]::new), command.optionsClass());
-    command.validate(options);
+  O parse(List<String> args) {
+    O options = CommandLine.parse(args.toArray(String[]::new), optionsClass);
+    validation.accept(options);
     return options;
   }
 
-  static String line(Command<?> command, List<String> args) {
-    return "./emoflow " + command.name() + " " + String.join(" ", args);
+  String line(List<String> args) {
+    return "./emoflow " + name + " " + String.join(" ", args);
   }
 }

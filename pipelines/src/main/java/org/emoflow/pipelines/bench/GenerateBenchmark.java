@@ -30,12 +30,12 @@ import org.emoflow.model.nn.LanguageModel;
 import org.emoflow.model.select.ExpertSelector;
 import org.emoflow.model.select.PrunedExport;
 import org.emoflow.model.select.Selection;
-import org.emoflow.pipelines.Main;
 import org.emoflow.pipelines.cli.CheckpointArgument;
 import org.emoflow.pipelines.cli.Command;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.pipelines.cli.InvalidOptionException;
+import org.emoflow.pipelines.cli.TrainingData;
 import org.emoflow.pipelines.generate.Weights;
-import org.emoflow.pipelines.prune.PruneCommand;
 
 /**
  * {@code ./emoflow bench-generate}: generation speed with the KV cache against recomputing every sequence
@@ -157,7 +157,7 @@ public final class GenerateBenchmark implements Command<GenerateBenchmark.Option
   @Override
   public int run(Options options) throws Exception {
     run(options, System.out, System.err);
-    return Main.OK;
+    return ExitCodes.OK;
   }
 
   public static void run(Options options, PrintStream out, PrintStream log) throws Exception {
@@ -204,7 +204,7 @@ public final class GenerateBenchmark implements Command<GenerateBenchmark.Option
 
   private static PreparedDataset data(Options options, Path checkpoint) throws IOException {
     Path root = options.getData() != null ? Path.of(options.getData())
-        : PruneCommand.trainingData(checkpoint, "bench-generate");
+        : TrainingData.forDataOption(checkpoint, "bench-generate");
     try {
       return PreparedDataset.open(root);
     } catch (InvalidDatasetException e) {

@@ -20,6 +20,7 @@ import org.apache.beam.sdk.options.Validation;
 import org.emoflow.model.Compute;
 import org.emoflow.model.ModelConfig;
 import org.emoflow.model.RouterKind;
+import org.emoflow.model.checkpoint.Checkpoints;
 import org.emoflow.model.checkpoint.HuggingFaceFormat;
 import org.emoflow.model.checkpoint.ModelCheckpoint;
 import org.emoflow.model.checkpoint.Safetensors;
@@ -27,11 +28,17 @@ import org.emoflow.model.checkpoint.TensorFiles;
 import org.emoflow.model.data.PackedBatch;
 import org.emoflow.model.data.PackedSequence;
 import org.emoflow.model.eval.Evaluator;
+import org.emoflow.model.io.Checksums;
 import org.emoflow.model.nn.ExpertRestriction;
 import org.emoflow.model.nn.LanguageModel;
 import org.emoflow.model.select.ExpertSelector;
-import org.emoflow.pipelines.Main;
+import org.emoflow.model.select.PrunedExport;
+import org.emoflow.model.select.Selection;
+import org.emoflow.model.select.SelectionMethod;
+import org.emoflow.model.select.StreamingSelector;
 import org.emoflow.pipelines.cli.Command;
+import org.emoflow.pipelines.cli.EntryPoint;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 
 /**
@@ -39,10 +46,17 @@ import org.emoflow.pipelines.cli.InvalidOptionException;
  * whole model with the restriction applied (what the sweep's workers do) and (b) on a model loaded with only
  * the kept experts ({@link ModelCheckpoint#loadRestricted}). Each runs in a JVM of its own, which reports its
  * VmHWM from /proc; the two outputs are checked to agree. {@code --synthesize} first writes a random
- * Hugging Face checkpoint of about {@code --synthetic-gb} gigabytes.
+ * Hugging Face checkpoint of about {@code --synthetic-gb} gigabytes. {@code --prune} adds calibrated pruning
+ * to the same K (what {@code ./emoflow prune} does, on synthetic calibration rows): choosing on the whole
+ * loaded model ({@link ExpertSelector}) against choosing layer by layer ({@link StreamingSelector}), the two
+ * pruned checkpoints checked to be the same bytes.
  */
 public final class LoadBenchmark implements Command<LoadBenchmark.Options> {
   private static final String RESULT = "bench-load-result:";
+  private static final List<String> MODES = List.of("baseline", "full", "restricted", "prune-whole", "prune-streaming");
+  /** Calibration rows per forward pass and documents, as {@code ./emoflow prune} has them by default. */
+  private static final int CALIBRATION_BATCH = 8;
+  private static final int CALIBRATION_DOCUMENTS = 16;
 
   public interface Options extends PipelineOptions {
     @Description("The checkpoint (either layout) to load.")
@@ -69,7 +83,20 @@ public final class LoadBenchmark implements Command<LoadBenchmark.Options> {
 
     void setSyntheticGb(double value);
 
-    @Description("Internal: baseline (open only), full or restricted runs one measurement in this JVM.")
+    @Description("Also measure calibrated pruning to the same K: whole model loaded vs layer by layer.")
+    @Default.Boolean(false)
+    boolean getPrune();
+
+    void setPrune(boolean value);
+
+    @Description("The selection method that --prune measures: layerwise, global, frequency or output.")
+    @Default.String("layerwise")
+    String getPruneMethod();
+
+    void setPruneMethod(String value);
+
+    @Description("Internal: baseline (open only), full, restricted, prune-whole or prune-streaming runs one "
+        + "measurement in this JVM.")
     String getMeasure();
 
     void setMeasure(String value);
@@ -95,8 +122,17 @@ public final class LoadBenchmark implements Command<LoadBenchmark.Options> {
     if (options.getRestrictTo() < 0) {
       throw InvalidOptionException.of("restrictTo", "must be 0 (E/8) or positive");
     }
-    if (options.getMeasure() != null && !List.of("baseline", "full", "restricted").contains(options.getMeasure())) {
-      throw InvalidOptionException.of("measure", "expected baseline, full or restricted");
+    if (options.getMeasure() != null && !MODES.contains(options.getMeasure())) {
+      throw InvalidOptionException.of("measure", "expected one of " + String.join(", ", MODES));
+    }
+    SelectionMethod method;
+    try {
+      method = SelectionMethod.parse(options.getPruneMethod());
+    } catch (IllegalArgumentException e) {
+      throw InvalidOptionException.of("pruneMethod", e.getMessage());
+    }
+    if (method == SelectionMethod.RANDOM) {
+      throw InvalidOptionException.of("pruneMethod", "random reads no weights to choose: nothing to measure");
     }
     if (options.getSyntheticGb() <= 0) {
       throw InvalidOptionException.of("syntheticGb", "must be positive");
@@ -106,9 +142,14 @@ public final class LoadBenchmark implements Command<LoadBenchmark.Options> {
   @Override
   public int run(Options options) throws Exception {
     Path checkpoint = Path.of(options.getCheckpoint());
+    SelectionMethod method = SelectionMethod.parse(options.getPruneMethod());
     if (options.getMeasure() != null) {
-      measure(checkpoint, options.getRestrictTo(), options.getMeasure());
-      return Main.OK;
+      if (options.getMeasure().startsWith("prune-")) {
+        measurePrune(checkpoint, options.getRestrictTo(), options.getMeasure(), method);
+      } else {
+        measure(checkpoint, options.getRestrictTo(), options.getMeasure());
+      }
+      return ExitCodes.OK;
     }
     PrintStream out = System.out;
     if (options.getSynthesize() && !Files.exists(checkpoint)) {
@@ -119,9 +160,9 @@ public final class LoadBenchmark implements Command<LoadBenchmark.Options> {
     ModelConfig config = ModelCheckpoint.readConfig(checkpoint);
     int keep = options.getRestrictTo() > 0 ? options.getRestrictTo() : Math.max(config.experts() / 8, config.topK() + 1);
     out.printf("checkpoint %s: %s; restricted to K = %d of %d%n", checkpoint, describe(config), keep, config.experts());
-    Measurement baseline = child(checkpoint, keep, "baseline");
-    Measurement full = child(checkpoint, keep, "full");
-    Measurement lean = child(checkpoint, keep, "restricted");
+    Measurement baseline = child(checkpoint, keep, "baseline", method);
+    Measurement full = child(checkpoint, keep, "full", method);
+    Measurement lean = child(checkpoint, keep, "restricted", method);
     if (!full.logProbabilities().equals(lean.logProbabilities())) {
       // Both evaluate the same restriction; the sums are printed to 4 decimals.
       throw new IllegalStateException("the two loads disagree: " + full.logProbabilities() + " vs " + lean.logProbabilities());
@@ -139,7 +180,33 @@ public final class LoadBenchmark implements Command<LoadBenchmark.Options> {
         + "log-probabilities (sum %s)%n", (double) lean.peakRssKb() / full.peakRssKb(),
         (double) (lean.peakRssKb() - baseline.peakRssKb()) / (full.peakRssKb() - baseline.peakRssKb()),
         (double) leanBytes / fullBytes, full.logProbabilities());
-    return Main.OK;
+    if (options.getPrune()) {
+      reportPrune(out, checkpoint, config, keep, method, baseline);
+    }
+    return ExitCodes.OK;
+  }
+
+  private static void reportPrune(PrintStream out, Path checkpoint, ModelConfig config, int keep,
+      SelectionMethod method, Measurement baseline) throws IOException, InterruptedException {
+    Measurement whole = child(checkpoint, keep, "prune-whole", method);
+    Measurement streamed = child(checkpoint, keep, "prune-streaming", method);
+    if (!whole.logProbabilities().equals(streamed.logProbabilities())) {
+      throw new IllegalStateException("the two prunes wrote different checkpoints (sha256 of their checksums "
+          + whole.logProbabilities() + " vs " + streamed.logProbabilities() + ")");
+    }
+    long layerBytes = (config.parameterCount() - 2L * config.vocabSize() * config.dModel() - config.dModel())
+        / config.layers() * Float.BYTES;
+    out.printf("calibrated prune to K = %d, %s, %d documents in rows of %d (batches of %d):%n", keep, method.id(),
+        CALIBRATION_DOCUMENTS, config.seqLen(), CALIBRATION_BATCH);
+    out.printf("%-44s %14s %14s %10s%n", "", "weights (MB)", "peak RSS (MB)", "prune (s)");
+    out.printf("%-44s %,14.0f %,14.0f %10.1f%n", "whole model loaded (ExpertSelector)",
+        config.parameterCount() * Float.BYTES / 1e6, whole.peakRssKb() / 1e3, whole.loadSeconds());
+    out.printf("%-44s %,14.0f %,14.0f %10.1f%n", "layer by layer (StreamingSelector)", layerBytes / 1e6,
+        streamed.peakRssKb() / 1e3, streamed.loadSeconds());
+    out.printf("peak RSS ratio layer by layer / whole: %.3f, above the baseline %.3f; the same pruned checkpoint "
+        + "(sha256 of its checksums %s)%n", (double) streamed.peakRssKb() / whole.peakRssKb(),
+        (double) (streamed.peakRssKb() - baseline.peakRssKb()) / (whole.peakRssKb() - baseline.peakRssKb()),
+        whole.logProbabilities().substring(0, 12));
   }
 
   private static String describe(ModelConfig config) {
@@ -148,12 +215,15 @@ public final class LoadBenchmark implements Command<LoadBenchmark.Options> {
         config.parameterCount());
   }
 
+  /** @param logProbabilities their sum, or for a prune the sha256 of the pruned checkpoint's checksums.sha256 */
   private record Measurement(long peakRssKb, double loadSeconds, String logProbabilities) {}
 
-  private static Measurement child(Path checkpoint, int keep, String mode) throws IOException, InterruptedException {
+  private static Measurement child(Path checkpoint, int keep, String mode, SelectionMethod method)
+      throws IOException, InterruptedException {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> command = new ArrayList<>(List.of(java, "-Xmx2g", "-cp", System.getProperty("java.class.path"),
-        Main.class.getName(), "bench-load", "--checkpoint=" + checkpoint, "--restrict-to=" + keep, "--measure=" + mode));
+        EntryPoint.MAIN_CLASS, "bench-load", "--checkpoint=" + checkpoint, "--restrict-to=" + keep, "--measure=" + mode,
+        "--prune-method=" + method.id()));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     int status = process.waitFor();
@@ -190,6 +260,52 @@ public final class LoadBenchmark implements Command<LoadBenchmark.Options> {
         System.out.printf("%s %d %.2f %.4f%n", RESULT, peakRssKb(), seconds, sum);
       }
     }
+  }
+
+  /**
+   * In this JVM: choose K experts on synthetic calibration rows, on the whole loaded model or layer by layer,
+   * and write the pruned checkpoint (into a temporary directory, removed after); print VmHWM, the seconds of
+   * choosing and writing, and the sha256 of the export's checksums (which cover every file of it).
+   */
+  private static void measurePrune(Path checkpoint, int keep, String mode, SelectionMethod method)
+      throws IOException {
+    Path work = Files.createTempDirectory("bench-load-prune");
+    try (NDManager manager = Compute.newManager(); ModelCheckpoint source = ModelCheckpoint.open(checkpoint, manager)) {
+      List<PackedSequence> calibration = calibration(source.config());
+      long started = System.nanoTime();
+      Selection selection;
+      if (mode.equals("prune-whole")) {
+        try (LanguageModel model = source.load(manager)) {
+          selection = new ExpertSelector(model, calibration, CALIBRATION_BATCH).select(method, keep, 0);
+        }
+      } else {
+        selection = StreamingSelector.select(source, calibration, CALIBRATION_BATCH, method, keep, 0, manager);
+      }
+      Path pruned = work.resolve("pruned");
+      PrunedExport.write(source, selection, pruned, manager);
+      double seconds = (System.nanoTime() - started) / 1e9;
+      String digest = Checksums.sha256(pruned.resolve(Checkpoints.CHECKSUMS));
+      System.out.printf("%s %d %.2f %s%n", RESULT, peakRssKb(), seconds, digest);
+    } finally {
+      try (var files = Files.walk(work)) {
+        for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(file);
+        }
+      }
+    }
+  }
+
+  /** {@link #CALIBRATION_DOCUMENTS} documents of L/2 tokens, two to a row, ids from a seeded generator. */
+  private static List<PackedSequence> calibration(ModelConfig config) {
+    SplittableRandom random = new SplittableRandom(7);
+    int half = config.seqLen() / 2;
+    List<PackedSequence> rows = new ArrayList<>();
+    for (int row = 0; row < CALIBRATION_DOCUMENTS / 2; row++) {
+      int[] tokens = random.ints(2L * half, 1, config.vocabSize()).toArray();
+      rows.add(new PackedSequence(tokens, new int[] {half, half}, new String[] {"doc" + 2 * row, "doc" + (2 * row + 1)},
+          new int[2], new String[] {"task", "task"}));
+    }
+    return rows;
   }
 
   /** Two documents of 64 tokens each, ids spread over the vocabulary. */

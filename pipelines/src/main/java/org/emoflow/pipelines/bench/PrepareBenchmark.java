@@ -17,11 +17,12 @@ import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.emoflow.model.io.AtomicFiles;
-import org.emoflow.pipelines.Main;
 import org.emoflow.pipelines.cli.Command;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.pipelines.cli.Inputs;
 import org.emoflow.pipelines.cli.InvalidOptionException;
-import org.emoflow.pipelines.prepare.PreparePipeline;
+import org.emoflow.pipelines.prepare.PrepareJob;
+import org.emoflow.pipelines.prepare.PrepareOptions;
 import org.emoflow.transforms.prepare.TokenizerInfo;
 
 /**
@@ -36,7 +37,6 @@ public final class PrepareBenchmark implements Command<PrepareBenchmark.Options>
   static final double THROUGHPUT_TARGET = 0.8;
 
   private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
-  private static final PreparePipeline PREPARE = new PreparePipeline();
 
   public interface Options extends PipelineOptions {
     @Description("Corpus files or globs, repeated or separated by commas, read as prepare's --input"
@@ -166,7 +166,7 @@ public final class PrepareBenchmark implements Command<PrepareBenchmark.Options>
   @Override
   public int run(Options options) throws Exception {
     run(options, System.out, System.err);
-    return Main.OK;
+    return ExitCodes.OK;
   }
 
   /** Figures go to {@code out}, progress (each command run, with its time) to {@code log}. */
@@ -216,17 +216,17 @@ public final class PrepareBenchmark implements Command<PrepareBenchmark.Options>
       List<String> parts = parts(options);
       int seqLen = seqLens(options).get(0);
       // Inputs and tokenizers are checked before any work, as prepare itself would check them.
-      PreparePipeline.Options probe = CommandArgs.parse(PREPARE,
+      PrepareOptions probe = CommandArgs.PREPARE.parse(
           prepareArgs(input(), options.getTokenizer(), seqLen, "concat", work.resolve("probe"), direct()));
       FileSystems.setDefaultPipelineOptions(probe);
       List<String> files = Inputs.expand("input", probe.getInput());
-      TokenizerInfo jtokkit = PreparePipeline.describeTokenizer("tokenizer", options.getTokenizer(), null);
+      TokenizerInfo jtokkit = PrepareJob.describeTokenizer("tokenizer", options.getTokenizer(), null);
       if (!jtokkit.backend().equals("jtokkit")) {
         throw InvalidOptionException.of("tokenizer", "expected a tiktoken encoding (jtokkit), got " + jtokkit.spec());
       }
       List<TokenizerInfo> backends = List.of(jtokkit);
       if (parts.contains("throughput")) {
-        TokenizerInfo hf = PreparePipeline.describeTokenizer("hfTokenizer", options.getHfTokenizer(), null);
+        TokenizerInfo hf = PrepareJob.describeTokenizer("hfTokenizer", options.getHfTokenizer(), null);
         if (!hf.backend().equals("huggingface")) {
           throw InvalidOptionException.of("hfTokenizer", "expected a tokenizer.json path, got " + hf.spec());
         }
@@ -352,13 +352,13 @@ public final class PrepareBenchmark implements Command<PrepareBenchmark.Options>
         throws IOException {
       Path output = work.resolve("prepared");
       List<String> args = prepareArgs(input, tokenizer, seqLen, packing, output, runner);
-      log.println("bench-prepare: " + CommandArgs.line(PREPARE, args));
-      PreparePipeline.Options prepareOptions = CommandArgs.parse(PREPARE, args);
+      log.println("bench-prepare: " + CommandArgs.PREPARE.line(args));
+      PrepareOptions prepareOptions = CommandArgs.PREPARE.parse(args);
       long started = System.nanoTime();
-      PipelineResult.State state = PreparePipeline.run(prepareOptions, QUIET).getState();
+      PipelineResult.State state = PrepareJob.run(prepareOptions, QUIET).getState();
       double seconds = (System.nanoTime() - started) / 1e9;
       if (state != PipelineResult.State.DONE) {
-        throw new IllegalStateException("prepare ended " + state + ": " + CommandArgs.line(PREPARE, args));
+        throw new IllegalStateException("prepare ended " + state + ": " + CommandArgs.PREPARE.line(args));
       }
       JsonNode manifest = new ObjectMapper().readTree(output.resolve("manifest.json").toFile());
       AtomicFiles.deleteRecursively(output);

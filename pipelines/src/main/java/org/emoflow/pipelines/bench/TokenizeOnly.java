@@ -12,11 +12,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.emoflow.model.tokenizer.TextTokenizer;
 import org.emoflow.model.tokenizer.Tokenizers;
 import org.emoflow.pipelines.cli.DocumentInputOptions;
+import org.emoflow.transforms.io.Document;
 import org.emoflow.transforms.io.DocumentFiles;
 import org.emoflow.transforms.io.FieldNames;
 import org.emoflow.transforms.io.RecordSink;
 import org.emoflow.transforms.io.RejectReason;
-import org.emoflow.transforms.prepare.Document;
 
 /**
  * The ceiling for prepare's throughput: the same documents, already in memory, encoded by the same

@@ -18,11 +18,11 @@ import org.emoflow.model.data.InvalidDatasetException;
 import org.emoflow.model.data.PreparedDataset;
 import org.emoflow.model.io.AtomicFiles;
 import org.emoflow.model.io.ParquetFiles;
-import org.emoflow.pipelines.Main;
 import org.emoflow.pipelines.cli.Command;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.pipelines.cli.InvalidOptionException;
-import org.emoflow.pipelines.prepare.PreparePipeline;
-import org.emoflow.pipelines.tokenizer.TrainTokenizerPipeline;
+import org.emoflow.pipelines.prepare.PrepareJob;
+import org.emoflow.pipelines.tokenizer.TrainTokenizerJob;
 import org.emoflow.pipelines.train.TrainCommand;
 import org.emoflow.schemas.TrainingStep;
 
@@ -43,6 +43,8 @@ public final class TrainBenchmark implements Command<TrainBenchmark.Options> {
 
   private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
   private static final TrainCommand TRAIN = new TrainCommand();
+  private static final CommandArgs<TrainCommand.Options> TRAIN_ARGS =
+      new CommandArgs<>("train", TrainCommand.Options.class, TRAIN::validate);
 
   public interface Options extends PipelineOptions {
     @Description("A prepared dataset to train on. A directory without one gets one, made from --input and"
@@ -179,7 +181,7 @@ public final class TrainBenchmark implements Command<TrainBenchmark.Options> {
   @Override
   public int run(Options options) throws Exception {
     run(options, System.out, System.err);
-    return Main.OK;
+    return ExitCodes.OK;
   }
 
   /** Figures go to {@code out}, progress to {@code log} (and each training's own lines to stderr). */
@@ -214,14 +216,12 @@ public final class TrainBenchmark implements Command<TrainBenchmark.Options> {
     Path tokenizer = work.resolve("tokenizer.json");
     List<String> tokenizerArgs =
         List.of(input, "--output=" + tokenizer, "--vocab-size=" + options.getDataVocabSize());
-    log.println("bench-train: making a dataset: " + CommandArgs.line(new TrainTokenizerPipeline(),
-        tokenizerArgs));
-    TrainTokenizerPipeline.run(CommandArgs.parse(new TrainTokenizerPipeline(), tokenizerArgs), QUIET);
+    log.println("bench-train: making a dataset: " + CommandArgs.TRAIN_TOKENIZER.line(tokenizerArgs));
+    TrainTokenizerJob.run(CommandArgs.TRAIN_TOKENIZER.parse(tokenizerArgs), QUIET);
     List<String> prepareArgs = List.of(input, "--output=" + data, "--tokenizer=" + tokenizer,
         "--seq-len=" + options.getDataSeqLen());
-    PreparePipeline prepare = new PreparePipeline();
-    log.println("bench-train: making a dataset: " + CommandArgs.line(prepare, prepareArgs));
-    PreparePipeline.run(CommandArgs.parse(prepare, prepareArgs), QUIET);
+    log.println("bench-train: making a dataset: " + CommandArgs.PREPARE.line(prepareArgs));
+    PrepareJob.run(CommandArgs.PREPARE.parse(prepareArgs), QUIET);
     return data;
   }
 
@@ -235,8 +235,8 @@ public final class TrainBenchmark implements Command<TrainBenchmark.Options> {
     if (variant.experts() != null) {
       args.add("--experts=" + variant.experts());
     }
-    log.println("bench-train: " + variant.label() + ": " + CommandArgs.line(TRAIN, args));
-    TrainCommand.Options trainOptions = CommandArgs.parse(TRAIN, args);
+    log.println("bench-train: " + variant.label() + ": " + TRAIN_ARGS.line(args));
+    TrainCommand.Options trainOptions = TRAIN_ARGS.parse(args);
     ModelConfig config = TrainCommand.setup(trainOptions).model();
     TRAIN.run(trainOptions);
     List<TrainingStep> timed = new ArrayList<>();

@@ -23,9 +23,10 @@ import org.emoflow.model.checkpoint.Safetensors;
 import org.emoflow.model.data.InvalidDatasetException;
 import org.emoflow.model.data.PreparedDataset;
 import org.emoflow.model.select.PrunedExport;
-import org.emoflow.pipelines.Main;
+import org.emoflow.model.train.TrainerState;
 import org.emoflow.pipelines.cli.CheckpointArgument;
 import org.emoflow.pipelines.cli.Command;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 
 /**
@@ -155,7 +156,7 @@ public final class ExportHfCommand implements Command<ExportHfCommand.Options> {
         dtype.name(), shards, tokenizer.tokenizerJson() != null ? ", tokenizer.json"
             : tokenizer.encoding() != null ? " (tokenizer: " + tokenizer.encoding() + ", not a file)" : "",
         (System.nanoTime() - started) / 1e9);
-    return Main.OK;
+    return ExitCodes.OK;
   }
 
   /** --data, else the data recorded with the checkpoint (or its pruning source), else its own tokenizer.json. */
@@ -194,7 +195,7 @@ public final class ExportHfCommand implements Command<ExportHfCommand.Options> {
     if (!Files.isRegularFile(dir.resolve(Checkpoints.TRAINER))) {
       return null;
     }
-    String path = Checkpoints.readState(dir).dataPath();
+    String path = TrainerState.read(dir).dataPath();
     return path == null ? null : Path.of(path);
   }
 }

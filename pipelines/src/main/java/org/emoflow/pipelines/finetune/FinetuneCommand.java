@@ -17,11 +17,11 @@ import org.emoflow.model.select.PruningMetadata;
 import org.emoflow.model.train.ChangedSettingsException;
 import org.emoflow.model.train.TrainConfig;
 import org.emoflow.model.train.Trainer;
-import org.emoflow.pipelines.Main;
 import org.emoflow.pipelines.cli.CheckpointArgument;
 import org.emoflow.pipelines.cli.Command;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.pipelines.cli.InvalidOptionException;
-import org.emoflow.pipelines.prune.PruneCommand;
+import org.emoflow.pipelines.cli.TrainingData;
 import org.emoflow.pipelines.train.TrainCommand;
 import org.emoflow.pipelines.train.TrainingOptions;
 
@@ -128,7 +128,7 @@ public final class FinetuneCommand implements Command<FinetuneCommand.Options> {
     }
     record.write(output);
     TrainCommand.run(trainer, options, name());
-    return Main.OK;
+    return ExitCodes.OK;
   }
 
   /** --data, else the data the checkpoint or, for a pruned export, its source was trained on. */
@@ -138,9 +138,9 @@ public final class FinetuneCommand implements Command<FinetuneCommand.Options> {
     if (options.getData() != null) {
       root = Path.of(options.getData());
     } else if (!Files.isRegularFile(checkpoint.resolve(Checkpoints.TRAINER)) && pruning != null) {
-      root = PruneCommand.trainingData(Path.of(pruning.sourceCheckpoint()), "finetune");
+      root = TrainingData.forDataOption(Path.of(pruning.sourceCheckpoint()), "finetune");
     } else {
-      root = PruneCommand.trainingData(checkpoint, "finetune");
+      root = TrainingData.forDataOption(checkpoint, "finetune");
     }
     PreparedDataset data;
     try {

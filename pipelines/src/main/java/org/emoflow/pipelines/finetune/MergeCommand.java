@@ -13,9 +13,9 @@ import org.emoflow.model.checkpoint.ModelCheckpoint;
 import org.emoflow.model.select.ExpertMerge;
 import org.emoflow.model.select.PrunedExport;
 import org.emoflow.model.select.PruningMetadata;
-import org.emoflow.pipelines.Main;
 import org.emoflow.pipelines.cli.CheckpointArgument;
 import org.emoflow.pipelines.cli.Command;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 
 /**
@@ -105,7 +105,7 @@ public final class MergeCommand implements Command<MergeCommand.Options> {
     }
     System.err.printf("merge: %d experts per layer of %s from %s (scope %s); wrote %s%n",
         pruning.keptExperts() - 1, full, finetuned, options.getScope(), output);
-    return Main.OK;
+    return ExitCodes.OK;
   }
 
   /**

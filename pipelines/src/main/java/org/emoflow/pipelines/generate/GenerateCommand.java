@@ -32,11 +32,11 @@ import org.emoflow.model.nn.LanguageModel;
 import org.emoflow.model.select.PrunedExport;
 import org.emoflow.model.select.PruningMetadata;
 import org.emoflow.model.tokenizer.TextTokenizer;
-import org.emoflow.pipelines.Main;
 import org.emoflow.pipelines.cli.CheckpointArgument;
 import org.emoflow.pipelines.cli.Command;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.pipelines.cli.InvalidOptionException;
-import org.emoflow.pipelines.prune.PruneCommand;
+import org.emoflow.pipelines.cli.TrainingData;
 
 /**
  * {@code ./emoflow generate}: continues each prompt of a JSONL file with a checkpoint, full, restricted to
@@ -244,7 +244,7 @@ public final class GenerateCommand implements Command<GenerateCommand.Options> {
       }
     }
     log.println("generate: wrote " + output);
-    return Main.OK;
+    return ExitCodes.OK;
   }
 
   /** --data, else what the checkpoint (or a pruned checkpoint's source) was trained on. */
@@ -259,9 +259,9 @@ public final class GenerateCommand implements Command<GenerateCommand.Options> {
         throw InvalidOptionException.of("data", "required: " + checkpoint + " was pruned from " + source
             + ", which is gone");
       }
-      root = PruneCommand.trainingData(source, "generate");
+      root = TrainingData.forDataOption(source, "generate");
     } else {
-      root = PruneCommand.trainingData(checkpoint, "generate");
+      root = TrainingData.forDataOption(checkpoint, "generate");
     }
     PreparedDataset data;
     try {

@@ -15,10 +15,7 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
 import org.emoflow.model.Compute;
 import org.emoflow.model.ModelConfig;
-import org.emoflow.model.checkpoint.Checkpoints;
-import org.emoflow.model.checkpoint.CorruptCheckpointException;
 import org.emoflow.model.checkpoint.ModelCheckpoint;
-import org.emoflow.model.checkpoint.TrainerState;
 import org.emoflow.model.data.InvalidDatasetException;
 import org.emoflow.model.data.PackedSequence;
 import org.emoflow.model.data.PreparedDataset;
@@ -30,11 +27,12 @@ import org.emoflow.model.select.ExpertSelector;
 import org.emoflow.model.select.PrunedExport;
 import org.emoflow.model.select.Selection;
 import org.emoflow.model.select.SelectionMethod;
-import org.emoflow.model.train.Trainer;
-import org.emoflow.pipelines.Main;
+import org.emoflow.model.select.StreamingSelector;
 import org.emoflow.pipelines.cli.CheckpointArgument;
 import org.emoflow.pipelines.cli.Command;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.pipelines.cli.InvalidOptionException;
+import org.emoflow.pipelines.cli.TrainingData;
 
 /**
  * {@code ./emoflow prune}: selects K experts per layer for one task on its calibration documents and
@@ -213,10 +211,9 @@ public final class PruneCommand implements Command<PruneCommand.Options> {
         // The random control depends on the shape only: no weight is read to choose.
         selection = ExpertSelector.random(config, options.getKeep(), options.getSeed());
       } else {
-        try (LanguageModel model = source.load(manager)) {
-          selection = new ExpertSelector(model, calibrations.get(0), options.getCalibrationBatch())
-              .select(method, options.getKeep(), options.getSeed());
-        }
+        // Layer by layer: only one layer's weights are ever in memory, never every expert.
+        selection = StreamingSelector.select(source, calibrations.get(0), options.getCalibrationBatch(), method,
+            options.getKeep(), options.getSeed(), manager);
       }
       if (composition != null) {
         PrunedExport.write(source, composition, tasks, output, manager);
@@ -237,7 +234,7 @@ public final class PruneCommand implements Command<PruneCommand.Options> {
     log.printf("prune: weights %,d -> %,d bytes (%.1f%%)%n", bytesBefore, bytesAfter, 100.0 * bytesAfter / bytesBefore);
     log.printf("prune: %s, K = %d of %d, selected and written in %.1f s; wrote %s%n", method.id(), selection.keptExperts(),
         config.experts(), seconds, output);
-    return Main.OK;
+    return ExitCodes.OK;
   }
 
   /** Bytes of the directory's weights: model.safetensors, or every model-N-of-M.safetensors shard. */
@@ -252,11 +249,11 @@ public final class PruneCommand implements Command<PruneCommand.Options> {
   }
 
   /**
-   * --data, else the dataset the checkpoint was trained on ({@link #trainingData}); refused when it does not
+   * --data, else the dataset the checkpoint was trained on ({@link TrainingData}); refused when it does not
    * fit the checkpoint's model.
    */
   private static PreparedDataset data(Options options, Path checkpoint, ModelConfig config) throws IOException {
-    Path root = options.getData() != null ? Path.of(options.getData()) : trainingData(checkpoint, "prune");
+    Path root = options.getData() != null ? Path.of(options.getData()) : TrainingData.forDataOption(checkpoint, "prune");
     PreparedDataset data;
     try {
       data = PreparedDataset.open(root);
@@ -268,44 +265,6 @@ public final class PruneCommand implements Command<PruneCommand.Options> {
           + ") does not fit the checkpoint's model (vocabulary " + config.vocabSize() + ", L = " + config.seqLen() + ")");
     }
     return data;
-  }
-
-  /**
-   * The prepared dataset a checkpoint was trained on: the path its trainer state records or, when that has
-   * moved with its run directory, RUN/prepared for a checkpoint RUN/variants/NAME/checkpoints/step-N,
-   * provided its manifest is the one trained on. Refused (as --data, which names it instead) when the
-   * checkpoint records none or it is gone.
-   *
-   * @param command prefixes the warning printed when the dataset was prepared again since
-   */
-  public static Path trainingData(Path checkpoint, String command) throws IOException {
-    if (!Files.isRegularFile(checkpoint.resolve(Checkpoints.TRAINER))) {
-      throw InvalidOptionException.of("data", "required: " + checkpoint + " has no " + Checkpoints.TRAINER
-          + " that names the data it was trained on");
-    }
-    TrainerState state = Checkpoints.readState(checkpoint);
-    Path root = Path.of(state.dataPath());
-    Path run = checkpoint.toAbsolutePath().normalize();
-    for (int up = 0; up < 4 && run != null; up++) {
-      run = run.getParent();
-    }
-    if (!Files.isDirectory(root) && run != null && sameManifest(run.resolve("prepared"), state.dataManifestSha256())) {
-      root = run.resolve("prepared");
-    }
-    if (!Files.isDirectory(root)) {
-      throw InvalidOptionException.of("data", "required: the data " + checkpoint + " was trained on ("
-          + state.dataPath() + ") is gone");
-    }
-    if (!sameManifest(root, state.dataManifestSha256())) {
-      System.err.println(command + ": warning: " + root + " was prepared again since " + checkpoint
-          + " was trained on it (its manifest changed)");
-    }
-    return root;
-  }
-
-  private static boolean sameManifest(Path prepared, String sha256) throws IOException {
-    Path manifest = prepared.resolve("manifest.json");
-    return sha256 != null && Files.isRegularFile(manifest) && Checkpoints.sha256(manifest).equals(sha256);
   }
 
   /** Each task's own selection at K, then their union padded to the widest layer; the random control reads no weights. */

@@ -8,8 +8,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
-import org.emoflow.pipelines.Main;
 import org.emoflow.pipelines.cli.Command;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 
 /**
@@ -103,11 +103,11 @@ public final class QueryCommand implements Command<QueryCommand.Options> {
     }
     if (result == null) {
       System.err.println("query: done (the statement returns no rows)");
-      return Main.OK;
+      return ExitCodes.OK;
     }
     TableFormats.print(options.getFormat(), result, System.out);
     System.out.flush();
-    return Main.OK;
+    return ExitCodes.OK;
   }
 
   private static String firstLine(String message) {

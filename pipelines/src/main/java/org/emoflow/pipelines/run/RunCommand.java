@@ -31,14 +31,16 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TypeDescriptor;
 import org.emoflow.model.checkpoint.Checkpoints;
 import org.emoflow.model.io.AtomicFiles;
-import org.emoflow.pipelines.Main;
-import org.emoflow.pipelines.Version;
+import org.emoflow.model.io.Checksums;
+import org.emoflow.pipelines.cli.Version;
 import org.emoflow.pipelines.cli.Command;
 import org.emoflow.pipelines.cli.CommandLine;
+import org.emoflow.pipelines.cli.EntryPoint;
 import org.emoflow.pipelines.cli.Inputs;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 import org.emoflow.pipelines.cli.Runners;
-import org.emoflow.pipelines.prepare.PreparePipeline;
+import org.emoflow.pipelines.prepare.PrepareJob;
+import org.emoflow.pipelines.prepare.PrepareOptions;
 import org.emoflow.pipelines.sample.SampleCorpus;
 import org.emoflow.pipelines.train.TrainCommand;
 import org.emoflow.transforms.prepare.NothingToPackException;
@@ -105,8 +107,8 @@ public final class RunCommand implements Command<RunCommand.Options> {
     Path configFile = Path.of(options.getConfig());
     String configText = RunConfig.read(configFile);
     RunConfig config = RunConfig.load(configFile, configText);
-    RunConfig.Prepare prepare = config.prepareOrDefaults();
-    List<Variant> variants = checkVariants(configFile, config, prepare.seqLen());
+    PrepareOptions prepare = RunPrepare.options(configFile, config);
+    List<Variant> variants = checkVariants(configFile, config, prepare.getSeqLen());
     FileSystems.setDefaultPipelineOptions(options);
     Path root = Path.of(config.output()).toAbsolutePath();
 
@@ -118,7 +120,7 @@ public final class RunCommand implements Command<RunCommand.Options> {
     RunTokenizer.Result tokenizer = RunTokenizer.resolve(config, root, files, inputs, options, log);
     Files.createDirectories(root);
     Path preparedDir = root.resolve("prepared");
-    PrepareSettings settings = prepareSettings(config, prepare, tokenizer, files);
+    PrepareSettings settings = PrepareJob.settings(prepare, tokenizer.info().spec(), files);
     PreparedReuse reuse = PreparedReuse.check(preparedDir, inputs, settings, tokenizer.info());
     log.println("run " + config.id() + ": " + files.size() + " input files; prepare "
         + (reuse.reusable() ? "reused (" + reuse.reason() + ")" : "needed (" + reuse.reason() + ")"));
@@ -134,7 +136,7 @@ public final class RunCommand implements Command<RunCommand.Options> {
               null))
           .withCoder(SerializableCoder.of(StageResult.class)));
     } else {
-      PreparePipeline.clearOutput(preparedDir);
+      PrepareJob.clearOutput(preparedDir);
       prepared = pipeline.apply("Prepare", new Prepare(files, settings, tokenizer.info(), preparedDir.toString(),
           Version.get()));
       String startedAt = started.toString();
@@ -144,7 +146,7 @@ public final class RunCommand implements Command<RunCommand.Options> {
     }
     List<TrainingJob> jobs = new ArrayList<>();
     for (Variant variant : variants) {
-      jobs.add(new TrainingJob(variant.name(), variant.router(), List.copyOf(config.jvmOptions()), Main.class.getName(),
+      jobs.add(new TrainingJob(variant.name(), variant.router(), List.copyOf(config.jvmOptions()), EntryPoint.MAIN_CLASS,
           trainArguments(variant, preparedDir, root),
           root.resolve("variants").resolve(variant.name()).toString(),
           root.resolve("logs").resolve(variant.name() + ".log").toString(), variant.steps(),
@@ -159,7 +161,7 @@ public final class RunCommand implements Command<RunCommand.Options> {
       stages = stages.and(pipeline.apply("TokenizerStage", Create.of(tokenizer.stage())
           .withCoder(SerializableCoder.of(StageResult.class))));
     }
-    RunContext context = new RunContext(config.id(), root.toString(), configText, sha256(configText),
+    RunContext context = new RunContext(config.id(), root.toString(), configText, Checksums.sha256(configText),
         Version.get(), Version.source(), inputs);
     stages.apply("AllStages", Flatten.pCollections())
         .apply("WriteManifest", new WriteRunManifest(context, trained.get(TrainAndEvaluate.VALIDATION)));
@@ -231,23 +233,6 @@ public final class RunCommand implements Command<RunCommand.Options> {
     return Inputs.expand("corpus.inputs", corpus.inputs());
   }
 
-  private static PrepareSettings prepareSettings(RunConfig config, RunConfig.Prepare prepare,
-      RunTokenizer.Result tokenizer, List<String> files) throws IOException {
-    RunConfig.Corpus corpus = config.corpus();
-    long maxBytes = corpus.maxDocumentBytes() == null ? 8L << 20 : corpus.maxDocumentBytes();
-    if (!List.of("concat", "bestfit").contains(prepare.packing())) {
-      throw new InvalidOptionException("prepare.packing: expected concat or bestfit, got '" + prepare.packing() + "'");
-    }
-    return new PrepareSettings(tokenizer.info().spec(), null, prepare.seqLen(), prepare.packing(),
-        prepare.validationFraction(), orElse(corpus.textField(), "text"), orElse(corpus.idField(), "id"),
-        orElse(corpus.domainField(), "source"), maxBytes, prepare.packBucketTokens(),
-        PreparePipeline.packBuckets(files, prepare.packBucketTokens()), 50_000);
-  }
-
-  private static String orElse(String value, String fallback) {
-    return value == null ? fallback : value;
-  }
-
   /** The child's arguments to emoflow: train, with the variant's options. */
   private static List<String> trainArguments(Variant variant, Path preparedDir, Path root) {
     List<String> arguments = new ArrayList<>();
@@ -265,16 +250,6 @@ public final class RunCommand implements Command<RunCommand.Options> {
           List.of(OutputFile.of(Path.of(dir).resolve("manifest.json"))), null);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
-    }
-  }
-
-  /** Hex SHA-256 of a text's UTF-8 bytes: how manifests fingerprint configs. */
-  public static String sha256(String text) {
-    try {
-      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-          .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 }

@@ -13,16 +13,16 @@ import org.emoflow.pipelines.cli.YamlConfig;
 
 /**
  * A run config (YAML): the corpus, the tokenizer, the prepare settings, the training variants and where
- * everything goes. Unknown keys are refused by name; {@code training} maps onto {@code ./emoflow train}'s
- * options (snake_case or kebab-case), shared by every variant and overridable per variant. See
- * examples/quickstart.yaml.
+ * everything goes. Unknown keys are refused by name; {@code prepare} maps onto {@code ./emoflow prepare}'s
+ * options and {@code training} onto {@code ./emoflow train}'s (snake_case or kebab-case, with those commands'
+ * defaults), training shared by every variant and overridable per variant. See examples/quickstart.yaml.
  */
 public record RunConfig(
     String runId,
     String output,
     Corpus corpus,
     Tokenizer tokenizer,
-    Prepare prepare,
+    Map<String, Object> prepare,
     Map<String, Object> training,
     List<Variant> variants,
     Stages stages,
@@ -37,8 +37,6 @@ public record RunConfig(
   public record Tokenizer(String name, TrainedTokenizer train) {}
 
   public record TrainedTokenizer(Integer vocabSize, Integer minFrequency) {}
-
-  public record Prepare(Integer seqLen, String packing, Double validationFraction, Long packBucketTokens) {}
 
   /** One trained model: a router kind and optional training options of its own. */
   public record Variant(String name, String router, Map<String, Object> training) {}
@@ -84,6 +82,7 @@ public record RunConfig(
     if (hasInputs == Boolean.TRUE.equals(corpus.sample())) {
       throw new InvalidOptionException(file + ": corpus needs either 'inputs' or 'sample: true', not both or neither");
     }
+    RunPrepare.options(file, this);
     if (tokenizer != null && (tokenizer.name() == null) == (tokenizer.train() == null)) {
       throw new InvalidOptionException(file + ": tokenizer needs either 'name' or 'train', not both or neither");
     }
@@ -142,15 +141,6 @@ public record RunConfig(
 
   private static String kebab(String key) {
     return key.replace('_', '-');
-  }
-
-  public Prepare prepareOrDefaults() {
-    Prepare given = prepare == null ? new Prepare(null, null, null, null) : prepare;
-    return new Prepare(
-        given.seqLen() == null ? 256 : given.seqLen(),
-        given.packing() == null ? "concat" : given.packing(),
-        given.validationFraction() == null ? 0.05 : given.validationFraction(),
-        given.packBucketTokens() == null ? 4_000_000L : given.packBucketTokens());
   }
 
   public int maxParallelStages() {

@@ -9,7 +9,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.emoflow.pipelines.Main;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.transforms.run.StageResult;
 import org.emoflow.transforms.run.WriteRunManifest;
 
@@ -55,6 +55,6 @@ final class RunSummary {
     out.println("  validation: " + root.resolve("validation.parquet"));
     out.println("  models:     " + root.resolve("variants"));
     out.println("  logs:       " + root.resolve("logs"));
-    return status.equals(WriteRunManifest.SUCCEEDED) ? Main.OK : Main.FAILED;
+    return status.equals(WriteRunManifest.SUCCEEDED) ? ExitCodes.OK : ExitCodes.FAILED;
   }
 }

@@ -13,8 +13,9 @@ import java.util.Map;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.emoflow.model.io.AtomicFiles;
 import org.emoflow.pipelines.cli.InvalidOptionException;
-import org.emoflow.pipelines.prepare.PreparePipeline;
-import org.emoflow.pipelines.tokenizer.TrainTokenizerPipeline;
+import org.emoflow.pipelines.prepare.PrepareJob;
+import org.emoflow.pipelines.tokenizer.TrainTokenizerJob;
+import org.emoflow.pipelines.tokenizer.TrainTokenizerOptions;
 import org.emoflow.transforms.prepare.TokenizerInfo;
 import org.emoflow.transforms.run.OutputFile;
 import org.emoflow.transforms.run.StageResult;
@@ -38,57 +39,62 @@ final class RunTokenizer {
     RunConfig.Tokenizer tokenizer = config.tokenizer();
     if (tokenizer == null || tokenizer.name() != null) {
       String name = tokenizer == null ? "cl100k_base" : tokenizer.name();
-      return new Result(PreparePipeline.describeTokenizer("tokenizer.name", name, null), null);
+      return new Result(PrepareJob.describeTokenizer("tokenizer.name", name, null), null);
     }
     Instant started = Instant.now();
-    RunConfig.TrainedTokenizer train = tokenizer.train();
-    int vocabSize = train.vocabSize() == null ? 8192 : train.vocabSize();
-    long minFrequency = train.minFrequency() == null ? 2 : train.minFrequency();
     Path dir = root.resolve("tokenizer");
     Path file = dir.resolve("tokenizer.json");
+    TrainTokenizerOptions train = trainOptions(config, files, file, options);
     Map<String, Object> source = new LinkedHashMap<>();
     source.put("inputs", inputs.stream().map(i -> i.path() + " " + i.bytes() + " " + i.sha256()).sorted().toList());
-    source.put("vocab_size", vocabSize);
-    source.put("min_frequency", minFrequency);
-    source.put("fields", List.of(field(config.corpus().textField(), "text"), field(config.corpus().idField(), "id"),
-        field(config.corpus().domainField(), "source")));
+    source.put("vocab_size", train.getVocabSize());
+    source.put("min_frequency", train.getMinFrequency());
+    source.put("fields", List.of(train.getTextField(), train.getIdField(), train.getDomainField()));
     String sourceJson = JSON.writeValueAsString(source);
     boolean reusable = Files.exists(file) && Files.exists(dir.resolve(SOURCE))
         && Files.readString(dir.resolve(SOURCE)).equals(sourceJson);
     if (!reusable) {
-      train(config, files, file, vocabSize, minFrequency, options, log);
+      Files.createDirectories(dir);
+      TrainTokenizerJob.run(train, log);
       AtomicFiles.writeString(dir.resolve(SOURCE), sourceJson);
     }
     StageResult stage = StageResult.of("tokenizer", null, null, reusable ? StageResult.REUSED : StageResult.DONE,
         started, reusable ? "corpus and settings unchanged" : null, List.of(OutputFile.of(file)), null);
-    return new Result(PreparePipeline.describeTokenizer("tokenizer.train", file.toString(), null), stage);
+    return new Result(PrepareJob.describeTokenizer("tokenizer.train", file.toString(), null), stage);
   }
 
-  private static String field(String value, String fallback) {
-    return value == null ? fallback : value;
-  }
-
-  private static void train(RunConfig config, List<String> files, Path file, int vocabSize, long minFrequency,
-      PipelineOptions options, PrintStream log) throws IOException {
-    TrainTokenizerPipeline.Options train = options.as(TrainTokenizerPipeline.Options.class);
+  /** train-tokenizer's options with its defaults, set where the config's tokenizer.train and corpus say. */
+  private static TrainTokenizerOptions trainOptions(RunConfig config, List<String> files, Path file,
+      PipelineOptions options) {
+    TrainTokenizerOptions train = options.as(TrainTokenizerOptions.class);
     train.setInput(files);
     train.setOutput(file.toString());
-    train.setVocabSize(vocabSize);
-    train.setMinFrequency(minFrequency);
     train.setOverwrite(true);
+    RunConfig.TrainedTokenizer settings = config.tokenizer().train();
+    if (settings.vocabSize() != null) {
+      train.setVocabSize(settings.vocabSize());
+    }
+    if (settings.minFrequency() != null) {
+      train.setMinFrequency(settings.minFrequency());
+    }
     RunConfig.Corpus corpus = config.corpus();
-    train.setTextField(field(corpus.textField(), "text"));
-    train.setIdField(field(corpus.idField(), "id"));
-    train.setDomainField(field(corpus.domainField(), "source"));
+    if (corpus.textField() != null) {
+      train.setTextField(corpus.textField());
+    }
+    if (corpus.idField() != null) {
+      train.setIdField(corpus.idField());
+    }
+    if (corpus.domainField() != null) {
+      train.setDomainField(corpus.domainField());
+    }
     if (corpus.maxDocumentBytes() != null) {
       train.setMaxDocumentBytes(corpus.maxDocumentBytes());
     }
     try {
-      new TrainTokenizerPipeline().validate(train);
+      TrainTokenizerJob.validate(train);
     } catch (InvalidOptionException e) {
       throw new InvalidOptionException("tokenizer.train: " + e.getMessage());
     }
-    Files.createDirectories(file.getParent());
-    TrainTokenizerPipeline.run(train, log);
+    return train;
   }
 }

@@ -10,6 +10,7 @@ import java.net.HttpURLConnection;
 import java.net.URLConnection;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.emoflow.model.io.Checksums;
 
 /**
  * Keeps downloaded artifacts on disk and never hands out one whose checksum differs from its pin.
@@ -32,7 +33,7 @@ final class ArtifactCache {
   Path fetch(PinnedArtifact artifact) throws IOException {
     Path cached = directory.resolve(artifact.sha256() + "-" + artifact.fileName());
     if (Files.isRegularFile(cached)) {
-      if (Sha256.ofFile(cached).equals(artifact.sha256())) {
+      if (Checksums.sha256(cached).equals(artifact.sha256())) {
         return cached;
       }
       LOG.log(System.Logger.Level.WARNING, "Cached {0} is corrupt; downloading it again", cached);
@@ -56,7 +57,7 @@ final class ArtifactCache {
       String actual;
       try (InputStream in = open(artifact);
           OutputStream out = Files.newOutputStream(partial)) {
-        actual = Sha256.copy(in, out);
+        actual = Checksums.copy(in, out);
       } catch (IOException e) {
         throw new IOException(
             "Cannot download %s from %s (is the registry reachable?): %s"

@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.emoflow.model.io.Checksums;
 
 /** Picks a deterministic subset of a domain's documents that fits its byte budget. */
 final class DomainSample {
@@ -27,7 +28,7 @@ final class DomainSample {
   static Selection select(List<SampleDocument> candidates, long maxTextBytes) {
     List<Ranked> ranked = new ArrayList<>();
     for (SampleDocument candidate : candidates) {
-      ranked.add(new Ranked(Sha256.of(candidate.origin().getBytes(UTF_8)), candidate));
+      ranked.add(new Ranked(Checksums.sha256(candidate.origin().getBytes(UTF_8)), candidate));
     }
     ranked.sort(Comparator.comparing(Ranked::rank));
 

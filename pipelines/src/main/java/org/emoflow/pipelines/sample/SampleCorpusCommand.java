@@ -5,8 +5,8 @@ import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
-import org.emoflow.pipelines.Main;
 import org.emoflow.pipelines.cli.Command;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 
 /** {@code ./emoflow sample-corpus}: a small real multi-domain corpus from pinned registry artifacts. */
@@ -63,6 +63,6 @@ public final class SampleCorpusCommand implements Command<SampleCorpusCommand.Op
           domain.domain(), domain.documents(), domain.textBytes(), String.join(", ", domain.sources()));
     }
     System.err.println("sample-corpus: wrote " + summary.outputDir().toAbsolutePath());
-    return Main.OK;
+    return ExitCodes.OK;
   }
 }

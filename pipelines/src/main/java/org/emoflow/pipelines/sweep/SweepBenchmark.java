@@ -20,6 +20,7 @@ import org.emoflow.model.data.PackedSequence;
 import org.emoflow.model.data.PreparedDataset;
 import org.emoflow.model.eval.Evaluator;
 import org.emoflow.model.io.ParquetFiles;
+import org.emoflow.model.nn.ForwardContext;
 import org.emoflow.model.nn.LanguageModel;
 import org.emoflow.pipelines.cli.CommandLine;
 import org.emoflow.pipelines.cli.YamlConfig;
@@ -197,7 +198,7 @@ public final class SweepBenchmark {
               Evaluator.targetLogProbabilities(model, batch, null);
             } else {
               try (NDManager forward = model.manager().newSubManager()) {
-                model.logits(model.hidden(Evaluator.context(model, batch, forward, null, false)));
+                model.logits(model.hidden(ForwardContext.forEvaluation(model.config(), batch, forward, null, false)));
               }
             }
           }

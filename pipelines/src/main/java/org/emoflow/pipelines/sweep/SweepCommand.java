@@ -17,8 +17,8 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
 import org.emoflow.model.io.AtomicFiles;
-import org.emoflow.pipelines.Main;
 import org.emoflow.pipelines.cli.Command;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 import org.emoflow.pipelines.cli.Runners;
 import org.emoflow.pipelines.cli.YamlConfig;
@@ -94,7 +94,7 @@ public final class SweepCommand implements Command<SweepCommand.Options> {
         plan.checkpoints().size(), plan.tasks().size(), plan.cells(), plan.groups().size());
     execute(plan, options);
     SweepSummary.print(plan.results(), plan.runId(), Duration.between(started, Instant.now()), log);
-    return Main.OK;
+    return ExitCodes.OK;
   }
 
   /**

@@ -21,19 +21,20 @@ import ai.djl.ndarray.NDManager;
 import org.emoflow.model.Compute;
 import org.emoflow.model.checkpoint.Checkpoints;
 import org.emoflow.model.checkpoint.ModelCheckpoint;
-import org.emoflow.model.checkpoint.TrainerState;
 import org.emoflow.model.data.InvalidDatasetException;
 import org.emoflow.model.data.PreparedDataset;
 import org.emoflow.model.eval.GenerativeTask;
 import org.emoflow.model.eval.InvalidTaskException;
 import org.emoflow.model.eval.MultipleChoice;
+import org.emoflow.model.io.Checksums;
 import org.emoflow.model.select.ExpertSelector;
 import org.emoflow.model.select.SelectionMethod;
 import org.emoflow.model.tokenizer.TextTokenizer;
 import org.emoflow.model.train.Trainer;
-import org.emoflow.pipelines.Version;
+import org.emoflow.pipelines.cli.TrainingData;
+import org.emoflow.pipelines.cli.Version;
+import org.emoflow.model.train.TrainerState;
 import org.emoflow.pipelines.cli.InvalidOptionException;
-import org.emoflow.pipelines.run.RunCommand;
 import org.emoflow.transforms.sweep.Cell;
 import org.emoflow.transforms.sweep.CellGroup;
 import org.emoflow.transforms.sweep.SweepCheckpoint;
@@ -109,7 +110,7 @@ public record SweepPlan(
       if (output == null || output.isBlank()) {
         throw new InvalidOptionException(file + ": 'output' is required (or pass --results)");
       }
-      String configSha = RunCommand.sha256(configText);
+      String configSha = Checksums.sha256(configText);
       String runId = runId(runIdOption, configSha);
       List<SelectionMethod> methods = methods();
       List<Integer> keep = keepExperts(!methods.isEmpty());
@@ -411,7 +412,7 @@ public record SweepPlan(
         model = checkpoint.config();
         fingerprint = checkpoint.fingerprint();
         if (Files.isRegularFile(dir.resolve(Checkpoints.TRAINER))) {
-          state = Checkpoints.readState(dir);
+          state = TrainerState.read(dir);
         }
         checksums.put(name, checkpoint.layout() == ModelCheckpoint.Layout.EMOFLOW ? recordedChecksums(dir)
             : Map.of("fingerprint", fingerprint));
@@ -433,18 +434,17 @@ public record SweepPlan(
       }
     }
 
-    /** The config's {@code data}, else the dataset recorded in the checkpoint's trainer.json. */
+    /** The config's {@code data}, else the dataset the checkpoint was trained on ({@link TrainingData}). */
     private String dataDirectory(String key, Path dir, TrainerState state) throws IOException {
       Path data;
       if (config.data() != null) {
         data = Path.of(config.data()).toAbsolutePath().normalize();
-      } else if (state != null && state.dataPath() != null) {
-        data = Path.of(state.dataPath());
-        if (!Files.isDirectory(data)) {
-          throw refuse(key, "was trained on " + data + ", which is gone; name the prepared data with 'data'");
-        }
       } else {
-        throw refuse(key, "has no " + Checkpoints.TRAINER + " naming its prepared data; name it with 'data'");
+        try {
+          data = TrainingData.of(dir).directory();
+        } catch (TrainingData.NotFoundException e) {
+          throw refuse(key, e.getMessage() + "; name the prepared data with 'data'");
+        }
       }
       String dataKey = config.data() != null ? "data" : key;
       PreparedDataset dataset = datasets.get(data.toString());
@@ -456,9 +456,9 @@ public record SweepPlan(
         }
         datasets.put(data.toString(), dataset);
       }
-      if (state != null && state.dataManifestSha256() != null
-          && !state.dataManifestSha256().equals(Checkpoints.sha256(data.resolve("manifest.json")))) {
-        warnings.add(key + ": the prepared data " + data + " changed since the checkpoint was trained");
+      String changed = TrainingData.changedSince(dir, data, state);
+      if (changed != null) {
+        warnings.add(key + ": " + changed);
       }
       return data.toString();
     }
@@ -644,9 +644,9 @@ public record SweepPlan(
         } else if (task.isLanguageModelling()) {
           node.put("domain", task.domain());
         } else {
-          node.put("file", task.file()).put("sha256", Checkpoints.sha256(Path.of(task.file())))
+          node.put("file", task.file()).put("sha256", Checksums.sha256(Path.of(task.file())))
               .put("calibration_file", task.calibrationFile())
-              .put("calibration_sha256", Checkpoints.sha256(Path.of(task.calibrationFile())));
+              .put("calibration_sha256", Checksums.sha256(Path.of(task.calibrationFile())));
         }
         if (task.isGenerative()) {
           node.put("max_new_tokens", task.maxNewTokens()).put("stop", task.stop());

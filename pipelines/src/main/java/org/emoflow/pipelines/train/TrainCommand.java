@@ -15,8 +15,8 @@ import org.emoflow.model.data.PreparedDataset;
 import org.emoflow.model.train.ChangedSettingsException;
 import org.emoflow.model.train.TrainConfig;
 import org.emoflow.model.train.Trainer;
-import org.emoflow.pipelines.Main;
 import org.emoflow.pipelines.cli.Command;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 import org.emoflow.pipelines.cli.OptionNames;
 
@@ -130,7 +130,7 @@ public final class TrainCommand implements Command<TrainCommand.Options> {
     Setup setup = setup(options);
     run(new Trainer(setup.model(), setup.train(), setup.data(), Path.of(options.getOutput()), System.err::println),
         options, name());
-    return Main.OK;
+    return ExitCodes.OK;
   }
 
   /**

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.emoflow.pipelines.Main;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,7 +22,7 @@ class BenchCommandsTest {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int status = Main.run(args, new PrintStream(new ByteArrayOutputStream()),
         new PrintStream(err, true, StandardCharsets.UTF_8));
-    assertEquals(Main.BAD_OPTION, status, err.toString(StandardCharsets.UTF_8));
+    assertEquals(ExitCodes.BAD_OPTION, status, err.toString(StandardCharsets.UTF_8));
     return err.toString(StandardCharsets.UTF_8);
   }
 
@@ -61,6 +62,17 @@ class BenchCommandsTest {
     assertTrue(refusal("bench-generate", "--checkpoint=x", "--prompt-tokens=0").contains("--prompt-tokens"));
     assertTrue(refusal("bench-generate", "--checkpoint=" + directory.resolve("none"))
         .contains("--checkpoint: " + directory.resolve("none") + " is not a directory"));
+  }
+
+  @Test
+  void loadBenchmarkRefusesBadOptions() {
+    assertTrue(refusal("bench-load").contains("--checkpoint is required"));
+    assertTrue(refusal("bench-load", "--checkpoint=x", "--restrict-to=-1").contains("--restrict-to"));
+    assertTrue(refusal("bench-load", "--checkpoint=x", "--prune", "--prune-method=best")
+        .contains("--prune-method: unknown selection method 'best'"));
+    assertTrue(refusal("bench-load", "--checkpoint=x", "--prune", "--prune-method=random")
+        .contains("--prune-method: random reads no weights"));
+    assertTrue(refusal("bench-load", "--checkpoint=x", "--measure=half").contains("--measure: expected one of"));
   }
 
   @Test

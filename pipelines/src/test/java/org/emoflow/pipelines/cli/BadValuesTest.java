@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.emoflow.pipelines.Main;
-import org.emoflow.pipelines.prepare.PreparePipeline;
+import org.emoflow.pipelines.prepare.PrepareOptions;
 import org.emoflow.pipelines.run.RunConfig;
 import org.emoflow.pipelines.train.TrainCommand;
 import org.junit.jupiter.api.Test;
@@ -28,9 +28,9 @@ class BadValuesTest {
   @Test
   void aCommandLineValueOfTheWrongTypeNamesTheOptionTheValueAndTheType() {
     assertEquals("--seq-len: expected an integer, got 'abc'",
-        refused(PreparePipeline.Options.class, "--input=x", "--output=y", "--tokenizer=t", "--seq-len=abc"));
+        refused(PrepareOptions.class, "--input=x", "--output=y", "--tokenizer=t", "--seq-len=abc"));
     assertEquals("--seq-len: expected an integer, got 'abc'",
-        refused(PreparePipeline.Options.class, "--input=x", "--output=y", "--tokenizer=t", "--seqLen", "abc"));
+        refused(PrepareOptions.class, "--input=x", "--output=y", "--tokenizer=t", "--seqLen", "abc"));
     assertEquals("--lr: expected a number, got 'fast'",
         refused(TrainCommand.Options.class, "--data=d", "--output=o", "--lr=fast"));
     assertEquals("--seed: expected an integer, got '1.5'",
@@ -50,7 +50,7 @@ class BadValuesTest {
     Path typed = yaml("output: out", "corpus: {sample: true}", "prepare:", "  seq_len: abc");
     InvalidOptionException seqLen = assertThrows(InvalidOptionException.class,
         () -> RunConfig.load(typed, Files.readString(typed)));
-    assertEquals(typed + ": prepare.seq_len: expected an integer, got 'abc' at line 4", seqLen.getMessage());
+    assertEquals(typed + ": prepare.seq_len: expected an integer, got 'abc'", seqLen.getMessage());
   }
 
   @Test
@@ -60,7 +60,7 @@ class BadValuesTest {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int status = Main.run(new String[] {"run", "--config=" + config}, new PrintStream(new ByteArrayOutputStream()),
         new PrintStream(err, true, StandardCharsets.UTF_8));
-    assertEquals(Main.BAD_OPTION, status);
+    assertEquals(ExitCodes.BAD_OPTION, status);
     assertEquals("emoflow run: " + config + ": variant 'emo': training.steps: expected an integer, got 'five'"
         + System.lineSeparator(), err.toString(StandardCharsets.UTF_8));
 
@@ -69,7 +69,7 @@ class BadValuesTest {
     err.reset();
     status = Main.run(new String[] {"run", "--config=" + perVariant}, new PrintStream(new ByteArrayOutputStream()),
         new PrintStream(err, true, StandardCharsets.UTF_8));
-    assertEquals(Main.BAD_OPTION, status);
+    assertEquals(ExitCodes.BAD_OPTION, status);
     assertEquals("emoflow run: " + perVariant + ": variant 'std': variants[1].training.batch_size: expected an integer,"
         + " got 'big'" + System.lineSeparator(), err.toString(StandardCharsets.UTF_8));
   }

@@ -21,7 +21,7 @@ class FlinkRestartsTest {
     int status = Main.run(args, new PrintStream(new ByteArrayOutputStream()),
         new PrintStream(err, true, StandardCharsets.UTF_8));
     String message = err.toString(StandardCharsets.UTF_8);
-    assertEquals(Main.BAD_OPTION, status, message);
+    assertEquals(ExitCodes.BAD_OPTION, status, message);
     return message;
   }
 

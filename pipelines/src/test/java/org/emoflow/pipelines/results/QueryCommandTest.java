@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.emoflow.model.io.ParquetFiles;
-import org.emoflow.pipelines.Main;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.schemas.SweepResult;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,7 +43,7 @@ class QueryCommandTest {
   @Test
   void theTextTableIsAlignedAndRunIdComesFromThePartitions() {
     Invocation result = query("SELECT run_id, count(*) AS cells, max(loss) AS worst FROM sweep GROUP BY ALL ORDER BY run_id");
-    assertEquals(Main.OK, result.status(), result.err());
+    assertEquals(ExitCodes.OK, result.status(), result.err());
     assertEquals(String.join("\n",
         "run_id  cells  worst",
         "------  -----  -----",
@@ -59,7 +59,7 @@ class QueryCommandTest {
     // 0.50) / 2, K5 (0.20 + 0.20) / 2; the full models at keep fraction 1 are 0. quiz (multiple choice) and
     // the dense checkpoint are left out, the failed cell too.
     Invocation result = query("--example=emo-vs-standard", "--run-id=r1", "--format=csv");
-    assertEquals(Main.OK, result.status(), result.err());
+    assertEquals(ExitCodes.OK, result.status(), result.err());
     List<String> lines = result.out().lines().toList();
     assertEquals("keep_fraction,emo,standard", lines.get(0));
     double[][] expected = {{0.375, 0.15, 0.5}, {0.625, 0.05, 0.2}, {1.0, 0, 0}};
@@ -79,7 +79,7 @@ class QueryCommandTest {
   @Test
   void theBestMethodPerTaskRouterAndKIsTheOneThatLosesLeast() throws IOException {
     Invocation result = query("--example", "best-method", "--format", "json");
-    assertEquals(Main.OK, result.status(), result.err());
+    assertEquals(ExitCodes.OK, result.status(), result.err());
     Map<String, JsonNode> byCell = new HashMap<>();
     for (JsonNode row : new ObjectMapper().readTree(result.out())) {
       byCell.put(row.get("task").asText() + "/" + row.get("router").asText() + "/" + row.get("keep_experts").asInt(), row);
@@ -135,7 +135,7 @@ class QueryCommandTest {
   @Test
   void unionCostFineTuneEffectAndMemoryMatchedComparisonsHoldTheHandComputedNumbers() {
     Invocation union = query("--format=csv", "--example=union-cost");
-    assertEquals(Main.OK, union.status(), union.err());
+    assertEquals(ExitCodes.OK, union.status(), union.err());
     List<String> unionRows = union.out().lines().toList();
     assertEquals(3, unionRows.size(), union.out());
     assertTrue(unionRows.get(0).startsWith("checkpoint,router,composition,member,method,keep_experts,composed_experts,"
@@ -145,7 +145,7 @@ class QueryCommandTest {
 
     Invocation finetune = query("--format=csv", "SELECT task, keep_experts, finetune_steps, loss_before, loss_after,"
         + " round(relative_change, 6) AS change FROM (" + ExampleQueries.finetuneEffect().sql() + ") ORDER BY task");
-    assertEquals(Main.OK, finetune.status(), finetune.err());
+    assertEquals(ExitCodes.OK, finetune.status(), finetune.err());
     assertEquals(List.of("task,keep_experts,finetune_steps,loss_before,loss_after,change", "code,3,20,4.8,4.56,-0.05",
         "prose,3,20,2.2,2.09,-0.05"), finetune.out().lines().toList());
 
@@ -153,7 +153,7 @@ class QueryCommandTest {
     Invocation matched = query("--format=csv", "SELECT task, method, keep_experts, finetune_steps, dense_checkpoint,"
         + " params_kept, dense_params, loss, dense_loss FROM (" + ExampleQueries.memoryMatched().sql()
         + ") ORDER BY finetune_steps, method");
-    assertEquals(Main.OK, matched.status(), matched.err());
+    assertEquals(ExitCodes.OK, matched.status(), matched.err());
     assertEquals(List.of("task,method,keep_experts,finetune_steps,dense_checkpoint,params_kept,dense_params,loss,dense_loss",
         "prose,layerwise,3,0," + ResultFixtures.DENSE_SMALL + ",30000.0,32000.0,2.2,2.4",
         "prose,random,3,0," + ResultFixtures.DENSE_SMALL + ",30000.0,32000.0,2.6,2.4",
@@ -181,7 +181,7 @@ class QueryCommandTest {
     int count = 0;
     while (blocks.find()) {
       Invocation result = query(blocks.group(1));
-      assertEquals(Main.OK, result.status(), blocks.group(1) + "\n" + result.err());
+      assertEquals(ExitCodes.OK, result.status(), blocks.group(1) + "\n" + result.err());
       assertFalse(result.out().contains("(0 rows)"), blocks.group(1) + " finds rows in the fixture");
       count++;
     }
@@ -191,13 +191,13 @@ class QueryCommandTest {
   @Test
   void badSqlAndBadOptionsAreOneLineErrorsThatNameTheProblem() throws IOException {
     Invocation syntax = query("SELEC loss FROM sweep");
-    assertEquals(Main.BAD_OPTION, syntax.status());
+    assertEquals(ExitCodes.BAD_OPTION, syntax.status());
     assertEquals(1, syntax.err().lines().count(), syntax.err());
     assertTrue(syntax.err().contains("syntax error") && syntax.err().contains("statement: SELEC loss FROM sweep"),
         syntax.err());
 
     Invocation column = query("SELECT no_such_column FROM sweep");
-    assertEquals(Main.BAD_OPTION, column.status());
+    assertEquals(ExitCodes.BAD_OPTION, column.status());
     assertTrue(column.err().contains("no_such_column"), column.err());
     assertEquals(1, column.err().lines().count(), column.err());
 
@@ -206,7 +206,7 @@ class QueryCommandTest {
     Files.copy(results.resolve("routing/run_id=r1/part-00000-of-00001.parquet"),
         ResultFixtures.partition(onlyRouting, "routing", "r1").resolve("part-0.parquet"));
     Invocation missingTable = Invocation.of("query", "--results=" + onlyRouting, "SELECT * FROM sweep");
-    assertEquals(Main.BAD_OPTION, missingTable.status());
+    assertEquals(ExitCodes.BAD_OPTION, missingTable.status());
     assertTrue(missingTable.err().contains("sweep") && missingTable.err().contains("tables: routing"),
         missingTable.err());
 
@@ -227,7 +227,7 @@ class QueryCommandTest {
     Invocation twoStatements = query("SELECT 1", "SELECT 2");
     assertTrue(twoStatements.err().contains("unexpected argument 'SELECT 2'"), twoStatements.err());
     for (Invocation refused : List.of(missingTable, noRun, notResults, empty, both, unknownExample, format, twoStatements)) {
-      assertEquals(Main.BAD_OPTION, refused.status(), refused.err());
+      assertEquals(ExitCodes.BAD_OPTION, refused.status(), refused.err());
       assertEquals("", refused.out());
     }
   }
@@ -235,7 +235,7 @@ class QueryCommandTest {
   @Test
   void helpNamesTheArgumentAndTheExamples() {
     Invocation help = Invocation.of("query", "--help");
-    assertEquals(Main.OK, help.status());
+    assertEquals(ExitCodes.OK, help.status());
     assertTrue(help.out().startsWith("usage: ./emoflow query [--name=value ...] [SQL]"), help.out());
     for (ExampleQueries.Example example : ExampleQueries.all()) {
       assertTrue(help.out().contains(example.name()), example.name());

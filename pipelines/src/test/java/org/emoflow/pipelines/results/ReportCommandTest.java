@@ -17,7 +17,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
-import org.emoflow.pipelines.Main;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,7 +42,7 @@ class ReportCommandTest {
 
   @Test
   void theSummaryTablesHoldTheHandComputedNumbers() throws IOException {
-    assertEquals(Main.OK, written.status(), written.err());
+    assertEquals(ExitCodes.OK, written.status(), written.err());
     String md = Files.readString(report.resolve("report.md"));
     assertTrue(md.contains("32 cells (1 failed) of runs r1: 4 checkpoints; tasks both, code, prose, quiz"), md);
 
@@ -140,22 +140,22 @@ class ReportCommandTest {
   @Test
   void aSecondReportReplacesTheFirstAndOtherDirectoriesAreRefused() throws IOException {
     Path again = work.resolve("again");
-    assertEquals(Main.OK, Invocation.of("report", "--results=" + results, "--output=" + again).status());
+    assertEquals(ExitCodes.OK, Invocation.of("report", "--results=" + results, "--output=" + again).status());
     String first = Files.readString(again.resolve("report.md"));
     assertTrue(first.contains("of runs r1, r2"), "every run without --run-id");
     Invocation second = Invocation.of("report", "--results=" + results, "--output=" + again, "--method=random");
-    assertEquals(Main.OK, second.status(), second.err());
+    assertEquals(ExitCodes.OK, second.status(), second.err());
     assertTrue(Files.readString(again.resolve("report.md")).contains("(method random, LM tasks)"));
 
     Path precious = Files.createDirectories(work.resolve("precious"));
     Files.writeString(precious.resolve("notes.txt"), "keep me");
     Invocation refused = Invocation.of("report", "--results=" + results, "--output=" + precious);
-    assertEquals(Main.BAD_OPTION, refused.status());
+    assertEquals(ExitCodes.BAD_OPTION, refused.status());
     assertTrue(refused.err().contains("--output: ") && refused.err().contains("is not an earlier report"),
         refused.err());
     assertEquals("keep me", Files.readString(precious.resolve("notes.txt")));
     Invocation method = Invocation.of("report", "--results=" + results, "--output=" + again, "--method=best");
-    assertEquals(Main.BAD_OPTION, method.status());
+    assertEquals(ExitCodes.BAD_OPTION, method.status());
     assertTrue(method.err().contains("--method: unknown selection method 'best'"), method.err());
   }
 

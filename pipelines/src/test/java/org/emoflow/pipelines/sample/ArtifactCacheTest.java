@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.emoflow.model.io.Checksums;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,8 +38,8 @@ class ArtifactCacheTest {
   @Test
   void checksumMismatchIsRefusedNamingTheArtifactAndTheDownloadIsDeleted() throws IOException {
     Path archive = registryFile();
-    String actual = Sha256.ofFile(archive);
-    String pinned = Sha256.of("some other release".getBytes(UTF_8));
+    String actual = Checksums.sha256(archive);
+    String pinned = Checksums.sha256("some other release".getBytes(UTF_8));
     PinnedArtifact artifact =
         new PinnedArtifact("npm:demo", "1.0.0", archive.toUri(), pinned, "MIT", "package/");
     Path cacheDir = temp.resolve("cache");
@@ -88,7 +89,7 @@ class ArtifactCacheTest {
     // Port 1 on the loopback address: nothing listens there, so the connection is refused at once.
     URI url = URI.create("http://127.0.0.1:1/demo/-/demo-1.0.0.tgz");
     PinnedArtifact artifact =
-        new PinnedArtifact("npm:demo", "1.0.0", url, Sha256.of(new byte[0]), "MIT", "package/");
+        new PinnedArtifact("npm:demo", "1.0.0", url, Checksums.sha256(new byte[0]), "MIT", "package/");
     Path cacheDir = temp.resolve("cache");
 
     IOException error =

@@ -10,6 +10,7 @@ import java.util.zip.ZipOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
+import org.emoflow.model.io.Checksums;
 
 /** Builds real archives, in the layouts the registries serve, for tests that must not go online. */
 final class TestArchives {
@@ -47,6 +48,6 @@ final class TestArchives {
   /** Pins a local archive under its real checksum, downloaded through a {@code file:} URL. */
   static PinnedArtifact pinned(String name, Path archive, String archiveRoot) throws IOException {
     return new PinnedArtifact(
-        name, "1.0.0", archive.toUri(), Sha256.ofFile(archive), "test-only", archiveRoot);
+        name, "1.0.0", archive.toUri(), Checksums.sha256(archive), "test-only", archiveRoot);
   }
 }

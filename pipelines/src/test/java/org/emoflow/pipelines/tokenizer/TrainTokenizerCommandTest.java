@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.emoflow.pipelines.Main;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,7 +41,7 @@ class TrainTokenizerCommandTest {
     int status = Main.run(args.toArray(String[]::new), new PrintStream(new ByteArrayOutputStream()),
         new PrintStream(err, true, StandardCharsets.UTF_8));
     String message = err.toString(StandardCharsets.UTF_8).strip();
-    assertEquals(Main.BAD_OPTION, status, message);
+    assertEquals(ExitCodes.BAD_OPTION, status, message);
     assertEquals(1, message.lines().count(), message);
     assertFalse(Files.exists(output), "nothing is written");
     return message;
@@ -92,7 +93,7 @@ class TrainTokenizerCommandTest {
     int status = Main.run(new String[] {"train-tokenizer", "--input=" + input, "--output=" + existing},
         new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
 
-    assertEquals(Main.BAD_OPTION, status);
+    assertEquals(ExitCodes.BAD_OPTION, status);
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("--output: " + existing + " exists"), err.toString());
     assertEquals("{}", Files.readString(existing));
   }
@@ -112,7 +113,7 @@ class TrainTokenizerCommandTest {
         new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true, StandardCharsets.UTF_8));
 
     String message = err.toString(StandardCharsets.UTF_8);
-    assertEquals(Main.FAILED, status, message);
+    assertEquals(ExitCodes.FAILED, status, message);
     assertTrue(message.contains("no words to train on: every document was rejected"), message);
     assertFalse(Files.exists(output));
   }

@@ -14,6 +14,7 @@ import java.util.List;
 import org.emoflow.model.ModelConfig;
 import org.emoflow.pipelines.Main;
 import org.emoflow.pipelines.cli.CommandLine;
+import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,7 +62,7 @@ class TrainCommandTest {
     int status = Main.run(new String[] {"run", "--config=" + config}, new PrintStream(new ByteArrayOutputStream()),
         new PrintStream(err, true, StandardCharsets.UTF_8));
     String message = err.toString(StandardCharsets.UTF_8);
-    assertEquals(Main.BAD_OPTION, status, message);
+    assertEquals(ExitCodes.BAD_OPTION, status, message);
     assertTrue(message.contains("variant 'wide': variants[0].training.pool_max: 1000 must be")
         && message.contains("routed experts (7"), message);
     assertTrue(Files.notExists(dir.resolve("out")), "nothing written");
@@ -72,7 +73,7 @@ class TrainCommandTest {
     int status = Main.run(args, new PrintStream(new ByteArrayOutputStream()),
         new PrintStream(err, true, StandardCharsets.UTF_8));
     String message = err.toString(StandardCharsets.UTF_8);
-    assertEquals(Main.BAD_OPTION, status, message);
+    assertEquals(ExitCodes.BAD_OPTION, status, message);
     return message;
   }
 

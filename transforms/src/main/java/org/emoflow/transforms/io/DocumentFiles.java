@@ -6,14 +6,12 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
 import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.emoflow.model.io.ChannelInputFile;
+import org.emoflow.model.io.Checksums;
 import org.emoflow.schemas.InputFile;
 
 /**
@@ -38,7 +36,7 @@ public final class DocumentFiles {
     MatchResult.Metadata file = FileSystems.matchSingleFileSpec(path);
     ResourceId resource = file.resourceId();
     String name = resource.toString();
-    try (DigestInputStream raw = new DigestInputStream(Channels.newInputStream(FileSystems.open(resource)), sha256())) {
+    try (DigestInputStream raw = new DigestInputStream(Channels.newInputStream(FileSystems.open(resource)), Checksums.newSha256())) {
       if (isParquet(name)) {
         parquet.read(new ChannelInputFile(() -> (SeekableByteChannel) FileSystems.open(resource), name), name, sink);
       } else {
@@ -48,16 +46,9 @@ public final class DocumentFiles {
       }
       // The checksum covers the whole file, also where decompression stopped early.
       raw.transferTo(OutputStream.nullOutputStream());
-      String checksum = HexFormat.of().formatHex(raw.getMessageDigest().digest());
+      String checksum = Checksums.hex(raw.getMessageDigest());
       return new InputFile(name, file.sizeBytes(), checksum);
     }
   }
 
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Locale;
-import org.emoflow.transforms.prepare.Document;
 
 /**
  * Dolma-style JSONL: one JSON object per line with the text, an id and a domain label. Every non-blank

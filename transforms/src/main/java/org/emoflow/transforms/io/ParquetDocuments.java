@@ -10,7 +10,6 @@ import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.io.InputFile;
 import org.apache.parquet.schema.MessageType;
-import org.emoflow.transforms.prepare.Document;
 
 /**
  * Parquet shards (FineWeb-style): one document per row, text in a configurable column. Row numbers

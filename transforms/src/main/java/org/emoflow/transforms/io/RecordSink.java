@@ -1,6 +1,5 @@
 package org.emoflow.transforms.io;
 
-import org.emoflow.transforms.prepare.Document;
 
 /** Receives what a file reader finds, record by record. */
 public interface RecordSink {

@@ -5,6 +5,7 @@ import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.values.TupleTag;
 import org.emoflow.schemas.RejectedDocument;
+import org.emoflow.transforms.io.Document;
 import org.emoflow.transforms.io.RecordSink;
 import org.emoflow.transforms.io.RejectReason;
 

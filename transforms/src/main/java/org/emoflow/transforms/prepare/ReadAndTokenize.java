@@ -24,6 +24,7 @@ import org.emoflow.model.tokenizer.TextTokenizer;
 import org.emoflow.model.tokenizer.Tokenizers;
 import org.emoflow.schemas.InputFile;
 import org.emoflow.schemas.RejectedDocument;
+import org.emoflow.transforms.io.Document;
 import org.emoflow.transforms.io.DocumentFiles;
 import org.emoflow.transforms.io.FieldNames;
 import org.emoflow.transforms.io.RejectReason;

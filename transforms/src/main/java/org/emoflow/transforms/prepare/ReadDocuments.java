@@ -13,6 +13,7 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.emoflow.schemas.InputFile;
 import org.emoflow.schemas.RejectedDocument;
+import org.emoflow.transforms.io.Document;
 import org.emoflow.transforms.io.DocumentFiles;
 import org.emoflow.transforms.io.FieldNames;
 

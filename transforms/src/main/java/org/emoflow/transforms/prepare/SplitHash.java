@@ -2,8 +2,7 @@ package org.emoflow.transforms.prepare;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import org.emoflow.model.io.Checksums;
 
 /**
  * The stable hash of a document id (first 8 bytes of its SHA-256): the same on every runner, JVM and
@@ -13,12 +12,7 @@ public final class SplitHash {
   private SplitHash() {}
 
   public static long of(String id) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_8));
-      return ByteBuffer.wrap(digest).getLong();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return ByteBuffer.wrap(Checksums.newSha256().digest(id.getBytes(StandardCharsets.UTF_8))).getLong();
   }
 
   /** The hash as a uniform number in [0, 1). */

@@ -5,10 +5,11 @@ import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.emoflow.model.checkpoint.Checkpoints;
+import org.emoflow.model.io.Checksums;
 
 /** A file a stage produced, as the run manifest records it. */
 public record OutputFile(String path, long bytes, String sha256) implements Serializable {
   public static OutputFile of(Path file) throws IOException {
-    return new OutputFile(file.toAbsolutePath().toString(), Files.size(file), Checkpoints.sha256(file));
+    return new OutputFile(file.toAbsolutePath().toString(), Files.size(file), Checksums.sha256(file));
   }
 }

@@ -10,7 +10,7 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.values.TupleTag;
 import org.emoflow.model.data.PackedSequence;
 import org.emoflow.model.data.PreparedDataset;
-import org.emoflow.model.data.packing.SegmentPacker;
+import org.emoflow.model.data.SegmentPacker;
 import org.emoflow.model.nn.LanguageModel;
 import org.emoflow.model.select.DomainRouting;
 import org.emoflow.model.select.Specialisation;

@@ -1,10 +1,7 @@
 package org.emoflow.transforms.sweep;
 
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import org.emoflow.model.io.Checksums;
 
 /**
  * One cell of the grid: a checkpoint, a task and how its experts are chosen.
@@ -28,12 +25,7 @@ public record Cell(
     String coordinates = String.join("\u0000", checkpoint.name(), task.name(), method,
         String.valueOf(calibrationDocs), Long.toString(seed), Integer.toString(keepExperts))
         + (finetuneSteps > 0 ? "\u0000finetune=" + finetuneSteps : "");
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(coordinates.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest, 0, 8);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return Checksums.sha256(coordinates).substring(0, 16);
   }
 
   @Override

@@ -9,7 +9,7 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.KV;
 import org.emoflow.model.tokenizer.ByteLevelPreTokenizer;
-import org.emoflow.transforms.prepare.Document;
+import org.emoflow.transforms.io.Document;
 
 /**
  * Counts the pre-tokens of a bundle's documents in memory, in one map per shard of words, and emits the

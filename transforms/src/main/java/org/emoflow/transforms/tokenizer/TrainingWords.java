@@ -14,7 +14,7 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
-import org.emoflow.transforms.prepare.Document;
+import org.emoflow.transforms.io.Document;
 import org.emoflow.transforms.prepare.Tallies;
 
 /**

@@ -2,7 +2,6 @@ package org.emoflow.transforms.io;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.emoflow.transforms.prepare.Document;
 
 /** Keeps what a reader delivers, for assertions. */
 final class CollectingSink implements RecordSink {

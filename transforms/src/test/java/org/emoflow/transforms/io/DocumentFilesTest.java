@@ -12,7 +12,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import org.emoflow.schemas.InputFile;
-import org.emoflow.transforms.prepare.Document;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

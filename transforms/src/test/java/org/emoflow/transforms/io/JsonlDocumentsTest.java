@@ -13,7 +13,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
-import org.emoflow.transforms.prepare.Document;
 import org.junit.jupiter.api.Test;
 
 class JsonlDocumentsTest {

@@ -17,7 +17,6 @@ import org.apache.parquet.avro.AvroParquetWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.emoflow.model.io.ChannelInputFile;
 import org.emoflow.model.io.LocalOutputFile;
-import org.emoflow.transforms.prepare.Document;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -14,7 +14,7 @@ import org.apache.beam.sdk.transforms.Sum;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.emoflow.model.tokenizer.ByteLevelPreTokenizer;
-import org.emoflow.transforms.prepare.Document;
+import org.emoflow.transforms.io.Document;
 import org.emoflow.transforms.prepare.Tallies;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.emoflow.model.data.PackedSequence;
+import org.emoflow.model.data.RowBuilder;
 
 /**
  * Best-fit decreasing (Ding et al. 2024, "Fewer Truncations Improve Language Modeling"): documents
@@ -53,7 +54,8 @@ public final class BestFitPacker implements SequencePacker {
           byRoom.remove(fit.getKey());
         }
       }
-      row.add(piece.document(), piece.offset(), piece.length());
+      PackableDocument document = piece.document();
+      row.add(document.tokens(), piece.offset(), piece.length(), document.id(), piece.offset(), document.domain());
       if (row.remaining() > 0) {
         byRoom.computeIfAbsent(row.remaining(), k -> new ArrayDeque<>()).addLast(row);
       }

@@ -3,6 +3,7 @@ package org.emoflow.model.data.packing;
 import java.util.List;
 import java.util.function.Consumer;
 import org.emoflow.model.data.PackedSequence;
+import org.emoflow.model.data.RowBuilder;
 
 /**
  * Concatenate and chunk, as EMO trained: documents back to back, cut every L tokens; a document may
@@ -24,7 +25,7 @@ public final class ConcatPacker implements SequencePacker {
       int offset = 0;
       while (offset < document.length()) {
         int count = Math.min(row.remaining(), document.length() - offset);
-        row.add(document, offset, count);
+        row.add(document.tokens(), offset, count, document.id(), offset, document.domain());
         offset += count;
         if (row.remaining() == 0) {
           rows.accept(row.build());

@@ -12,16 +12,10 @@ import java.util.TreeMap;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.options.Default;
-import org.apache.beam.sdk.options.Description;
-import org.apache.beam.sdk.options.Validation;
 import org.emoflow.model.io.AtomicFiles;
 import org.emoflow.model.tokenizer.TextTokenizer;
 import org.emoflow.model.tokenizer.Tokenizers;
-import org.emoflow.pipelines.Main;
-import org.emoflow.pipelines.Version;
-import org.emoflow.pipelines.cli.Command;
-import org.emoflow.pipelines.cli.DocumentInputOptions;
+import org.emoflow.pipelines.cli.Version;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 import org.emoflow.pipelines.cli.Inputs;
 import org.emoflow.pipelines.cli.Runners;
@@ -32,81 +26,15 @@ import org.emoflow.transforms.prepare.PrepareSettings;
 import org.emoflow.transforms.prepare.TokenizerInfo;
 import org.emoflow.transforms.prepare.UnusableFiles;
 
-/** {@code ./emoflow prepare}: raw corpora to tokenized, document-packed Parquet. */
-public final class PreparePipeline implements Command<PreparePipeline.Options> {
+/**
+ * What {@code ./emoflow prepare} does, callable without the command line: check the options, tokenizer and
+ * output, run the pipeline, print the summary. The run command and the benchmarks use the same steps.
+ */
+public final class PrepareJob {
+  private PrepareJob() {}
 
-  public interface Options extends DocumentInputOptions {
-    @Description("Output directory.")
-    @Validation.Required
-    String getOutput();
-
-    void setOutput(String value);
-
-    @Description("A tiktoken encoding (cl100k_base, r50k_base, p50k_base, o200k_base) or a path to a HuggingFace tokenizer.json.")
-    @Default.String("cl100k_base")
-    String getTokenizer();
-
-    void setTokenizer(String value);
-
-    @Description("The EOS token of a tokenizer.json that has none of the usual ones.")
-    String getEosToken();
-
-    void setEosToken(String value);
-
-    @Description("Tokens per training sequence (L).")
-    @Default.Integer(1024)
-    int getSeqLen();
-
-    void setSeqLen(int value);
-
-    @Description("concat: concatenate and cut every L tokens; bestfit: best-fit-decreasing, no document of <= L tokens split.")
-    @Default.String("concat")
-    String getPacking();
-
-    void setPacking(String value);
-
-    @Description("Share of documents held out for validation, chosen by a hash of the document id.")
-    @Default.Double(0.05)
-    double getValidationFraction();
-
-    void setValidationFraction(double value);
-
-    @Description("Documents are packed in hash buckets of about this many tokens (memory per worker, determinism).")
-    @Default.Long(4_000_000L)
-    long getPackBucketTokens();
-
-    void setPackBucketTokens(long value);
-
-    @Description("Training rows per output Parquet file.")
-    @Default.Integer(50_000)
-    int getRowsPerFile();
-
-    void setRowsPerFile(int value);
-
-    @Description("Replace an existing prepared dataset in --output.")
-    @Default.Boolean(false)
-    boolean getOverwrite();
-
-    void setOverwrite(boolean value);
-  }
-
-  @Override
-  public String name() {
-    return "prepare";
-  }
-
-  @Override
-  public String summary() {
-    return "Tokenize raw corpora and pack them by document into training sequences (Parquet).";
-  }
-
-  @Override
-  public Class<Options> optionsClass() {
-    return Options.class;
-  }
-
-  @Override
-  public void validate(Options options) {
+  /** Checks the options alone, before any input is read. */
+  public static void validate(PrepareOptions options) {
     Inputs.validate(options);
     if (options.getSeqLen() < 8) {
       throw InvalidOptionException.of("seqLen", "must be at least 8, got " + options.getSeqLen());
@@ -125,15 +53,8 @@ public final class PreparePipeline implements Command<PreparePipeline.Options> {
       throw InvalidOptionException.of("rowsPerFile", "must be positive");
     }
   }
-
-  @Override
-  public int run(Options options) throws Exception {
-    PipelineResult result = run(options, System.err);
-    return result.getState() == PipelineResult.State.DONE ? Main.OK : Main.FAILED;
-  }
-
   /** Checks the inputs, tokenizer and output, then runs the pipeline and prints its summary. */
-  public static PipelineResult run(Options options, PrintStream log) throws IOException {
+  public static PipelineResult run(PrepareOptions options, PrintStream log) throws IOException {
     FileSystems.setDefaultPipelineOptions(options);
     List<String> files = Inputs.expand("input", options.getInput());
     // Held until the pipeline ends: workers in this JVM (DirectRunner, Flink [local]) share this load.
@@ -141,11 +62,7 @@ public final class PreparePipeline implements Command<PreparePipeline.Options> {
       TokenizerInfo tokenizer = describe(options.getTokenizer(), loaded);
       Inputs.requireParquetColumn("textField", files, options.getTextField());
       prepareOutput(Path.of(options.getOutput()), options.getOverwrite());
-      PrepareSettings settings = new PrepareSettings(
-          options.getTokenizer(), options.getEosToken(), options.getSeqLen(), options.getPacking(),
-          options.getValidationFraction(), options.getTextField(), options.getIdField(), options.getDomainField(),
-          options.getMaxDocumentBytes(), options.getPackBucketTokens(),
-          packBuckets(files, options.getPackBucketTokens()), options.getRowsPerFile());
+      PrepareSettings settings = settings(options, options.getTokenizer(), files);
       log.printf("prepare: %d input files, tokenizer %s (%s, vocab %,d, EOS %d), L=%d, %s packing%n",
           files.size(), tokenizer.spec(), tokenizer.backend(), tokenizer.vocabSize(), tokenizer.eosId(),
           settings.seqLen(), settings.packing());
@@ -166,6 +83,15 @@ public final class PreparePipeline implements Command<PreparePipeline.Options> {
       printSummary(Path.of(options.getOutput()), log);
       return result;
     }
+  }
+
+  /** The settings the Prepare transform runs with (and the manifest records), tokenizer as {@code tokenizerSpec}. */
+  public static PrepareSettings settings(PrepareOptions options, String tokenizerSpec, List<String> files)
+      throws IOException {
+    return new PrepareSettings(tokenizerSpec, options.getEosToken(), options.getSeqLen(), options.getPacking(),
+        options.getValidationFraction(), options.getTextField(), options.getIdField(), options.getDomainField(),
+        options.getMaxDocumentBytes(), options.getPackBucketTokens(),
+        packBuckets(files, options.getPackBucketTokens()), options.getRowsPerFile());
   }
 
   /**

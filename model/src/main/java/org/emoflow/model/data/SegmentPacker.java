@@ -1,8 +1,7 @@
-package org.emoflow.model.data.packing;
+package org.emoflow.model.data;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.emoflow.model.data.PackedSequence;
 
 /**
  * Packs whole segments into rows of L tokens, in order, never cutting one: a segment that does not fit

@@ -1,4 +1,4 @@
-package org.emoflow.transforms.prepare;
+package org.emoflow.transforms.io;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -8,12 +8,6 @@ import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.options.Default;
-import org.apache.beam.sdk.options.Description;
-import org.apache.beam.sdk.options.Validation;
-import org.emoflow.pipelines.Main;
-import org.emoflow.pipelines.cli.Command;
-import org.emoflow.pipelines.cli.DocumentInputOptions;
 import org.emoflow.pipelines.cli.Inputs;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 import org.emoflow.pipelines.cli.Runners;
@@ -22,64 +16,20 @@ import org.emoflow.transforms.tokenizer.TrainTokenizer;
 import org.emoflow.transforms.tokenizer.TrainTokenizerReport;
 import org.emoflow.transforms.tokenizer.TrainTokenizerSettings;
 
-/** {@code ./emoflow train-tokenizer}: a byte-level BPE tokenizer.json learned from raw corpora. */
-public final class TrainTokenizerPipeline implements Command<TrainTokenizerPipeline.Options> {
+/**
+ * What {@code ./emoflow train-tokenizer} does, callable without the command line (the run command trains its
+ * tokenizer through it): check the options and output, run the pipeline, print the summary.
+ */
+public final class TrainTokenizerJob {
   /** The 256 byte symbols, the EOS token and at least one merge. */
   private static final int MIN_VOCAB_SIZE = 258;
   /** Far above any byte-level vocabulary in use (o200k: ~200k): a bigger one is a typo. */
   private static final int MAX_VOCAB_SIZE = 1 << 20;
 
-  public interface Options extends DocumentInputOptions {
-    @Description("Path of the tokenizer.json to write (a local or shared file system).")
-    @Validation.Required
-    String getOutput();
+  private TrainTokenizerJob() {}
 
-    void setOutput(String value);
-
-    @Description("Tokens in the vocabulary: 256 byte symbols, the learned merges and <|endoftext|>."
-        + " Fewer when the words run out of pairs to merge.")
-    @Default.Integer(8192)
-    int getVocabSize();
-
-    void setVocabSize(int value);
-
-    @Description("Words (pre-tokens) seen fewer times than this in the corpus take no part in the merges.")
-    @Default.Long(2)
-    long getMinFrequency();
-
-    void setMinFrequency(long value);
-
-    @Description("At most this many of the most frequent words reach the merge phase, on one worker"
-        + " (its memory); ties go to the smaller word.")
-    @Default.Integer(1_000_000)
-    int getMaxWords();
-
-    void setMaxWords(int value);
-
-    @Description("Replace an existing file at --output.")
-    @Default.Boolean(false)
-    boolean getOverwrite();
-
-    void setOverwrite(boolean value);
-  }
-
-  @Override
-  public String name() {
-    return "train-tokenizer";
-  }
-
-  @Override
-  public String summary() {
-    return "Learn a byte-level BPE tokenizer (tokenizer.json) of a chosen vocab size from raw corpora.";
-  }
-
-  @Override
-  public Class<Options> optionsClass() {
-    return Options.class;
-  }
-
-  @Override
-  public void validate(Options options) {
+  /** Checks the options alone, before any input is read. */
+  public static void validate(TrainTokenizerOptions options) {
     Inputs.validate(options);
     int vocabSize = options.getVocabSize();
     if (vocabSize < MIN_VOCAB_SIZE || vocabSize > MAX_VOCAB_SIZE) {
@@ -99,15 +49,8 @@ public final class TrainTokenizerPipeline implements Command<TrainTokenizerPipel
               + options.getOutput());
     }
   }
-
-  @Override
-  public int run(Options options) throws Exception {
-    run(options, System.err);
-    return Main.OK;
-  }
-
   /** Checks the inputs and output, then runs the pipeline and prints its summary. */
-  public static TrainTokenizerReport run(Options options, PrintStream log) throws IOException {
+  public static TrainTokenizerReport run(TrainTokenizerOptions options, PrintStream log) throws IOException {
     long started = System.nanoTime();
     FileSystems.setDefaultPipelineOptions(options);
     List<String> files = Inputs.expand("input", options.getInput());

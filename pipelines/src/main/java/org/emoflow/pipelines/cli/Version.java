@@ -1,4 +1,4 @@
-package org.emoflow.pipelines;
+package org.emoflow.pipelines.cli;
 
 import java.io.IOException;
 import java.io.InputStream;

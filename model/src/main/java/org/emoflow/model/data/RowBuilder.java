@@ -1,12 +1,11 @@
-package org.emoflow.model.data.packing;
+package org.emoflow.model.data;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.emoflow.model.data.PackedSequence;
 
 /** Accumulates pieces of documents into one row of L tokens; the rest is padding. */
-final class RowBuilder {
+public final class RowBuilder {
   private final int[] tokens;
   private final int padId;
   private final List<Integer> lengths = new ArrayList<>();
@@ -15,26 +14,21 @@ final class RowBuilder {
   private final List<String> domains = new ArrayList<>();
   private int used;
 
-  RowBuilder(int seqLen, int padId) {
+  public RowBuilder(int seqLen, int padId) {
     this.tokens = new int[seqLen];
     this.padId = padId;
   }
 
-  int remaining() {
+  public int remaining() {
     return tokens.length - used;
   }
 
-  boolean isEmpty() {
+  public boolean isEmpty() {
     return used == 0;
   }
 
-  /** Appends tokens[from, from + count) of a document, a piece starting at that offset. */
-  void add(PackableDocument document, int from, int count) {
-    add(document.tokens(), from, count, document.id(), from, document.domain());
-  }
-
   /** Appends source[from, from + count) as one segment: a piece of document {@code docId} at {@code offset}. */
-  void add(int[] source, int from, int count, String docId, int offset, String domain) {
+  public void add(int[] source, int from, int count, String docId, int offset, String domain) {
     System.arraycopy(source, from, tokens, used, count);
     used += count;
     lengths.add(count);
@@ -43,7 +37,7 @@ final class RowBuilder {
     domains.add(domain);
   }
 
-  PackedSequence build() {
+  public PackedSequence build() {
     Arrays.fill(tokens, used, tokens.length, padId);
     return new PackedSequence(
         tokens.clone(),
