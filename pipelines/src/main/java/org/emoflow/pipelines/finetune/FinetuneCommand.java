@@ -22,8 +22,7 @@ import org.emoflow.pipelines.cli.Command;
 import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 import org.emoflow.pipelines.cli.TrainingData;
-import org.emoflow.pipelines.train.TrainCommand;
-import org.emoflow.pipelines.train.TrainingOptions;
+import org.emoflow.pipelines.cli.TrainingOptions;
 
 /**
  * {@code ./emoflow finetune}: a short training of a (pruned) checkpoint on its task's training documents
@@ -127,7 +126,7 @@ public final class FinetuneCommand implements Command<FinetuneCommand.Options> {
       throw InvalidOptionException.of("output", e.getMessage());
     }
     record.write(output);
-    TrainCommand.run(trainer, options, name());
+    TrainingOptions.run(trainer, options, name());
     return ExitCodes.OK;
   }
 

@@ -3,22 +3,20 @@ package org.emoflow.pipelines.train;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.Validation;
-import org.emoflow.model.Compute;
 import org.emoflow.model.ModelConfig;
 import org.emoflow.model.RouterKind;
 import org.emoflow.model.data.InvalidDatasetException;
 import org.emoflow.model.data.PreparedDataset;
-import org.emoflow.model.train.ChangedSettingsException;
 import org.emoflow.model.train.TrainConfig;
 import org.emoflow.model.train.Trainer;
 import org.emoflow.pipelines.cli.Command;
 import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 import org.emoflow.pipelines.cli.OptionNames;
+import org.emoflow.pipelines.cli.TrainingOptions;
 
 /**
  * {@code ./emoflow train}: one training run (EMO or a baseline) on a prepared dataset, resuming from the
@@ -128,29 +126,9 @@ public final class TrainCommand implements Command<TrainCommand.Options> {
   @Override
   public int run(Options options) throws IOException {
     Setup setup = setup(options);
-    run(new Trainer(setup.model(), setup.train(), setup.data(), Path.of(options.getOutput()), System.err::println),
-        options, name());
+    TrainingOptions.run(new Trainer(setup.model(), setup.train(), setup.data(), Path.of(options.getOutput()),
+        System.err::println), options, name());
     return ExitCodes.OK;
-  }
-
-  /**
-   * Runs a trainer as {@code train} and {@code finetune} do: refuses a changed setting of an earlier run in
-   * the output (as --output) before any work, then trains and prints where it ended.
-   */
-  public static Trainer.Summary run(Trainer trainer, TrainingOptions options, String command) throws IOException {
-    try {
-      trainer.resumePoint();
-    } catch (ChangedSettingsException e) {
-      throw InvalidOptionException.of("output", e.getMessage());
-    }
-    Compute.useThreads(options.getThreads());
-    Trainer.Summary summary = trainer.run();
-    System.err.printf("%s: step %d, %,.0f tokens/s, checkpoint %s%n", command, summary.finalStep(),
-        summary.tokensPerSecond(), summary.finalCheckpoint());
-    for (Map.Entry<String, Double> loss : summary.validationLoss().entrySet()) {
-      System.err.printf("%s: validation loss %-12s %.4f%n", command, loss.getKey(), loss.getValue());
-    }
-    return summary;
   }
 
   /** Model and training settings checked against the data, before any work. */

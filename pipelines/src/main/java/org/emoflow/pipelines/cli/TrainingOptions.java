@@ -1,15 +1,19 @@
-package org.emoflow.pipelines.train;
+package org.emoflow.pipelines.cli;
 
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
+import java.io.IOException;
+import java.util.Map;
+import org.emoflow.model.Compute;
+import org.emoflow.model.train.ChangedSettingsException;
 import org.emoflow.model.train.TrainConfig;
-import org.emoflow.pipelines.cli.InvalidOptionException;
+import org.emoflow.model.train.Trainer;
 
 /**
  * The options of a training run that do not shape the model: output, schedule, optimizer, batch and the
- * cadence of validation and checkpoints. {@code train} and {@code finetune} share them.
+ * cadence of validation and checkpoints. {@code train} and {@code finetune} share them, and {@link #run}.
  */
 public interface TrainingOptions extends PipelineOptions {
   @Description("Checkpoint directory; a run resumes from its newest valid checkpoint (refused before any work"
@@ -121,5 +125,25 @@ public interface TrainingOptions extends PipelineOptions {
     } catch (IllegalArgumentException e) {
       throw new InvalidOptionException("invalid training settings: " + e.getMessage());
     }
+  }
+
+  /**
+   * Runs a trainer as {@code train} and {@code finetune} do: refuses a changed setting of an earlier run in
+   * the output (as --output) before any work, then trains and prints where it ended.
+   */
+  static Trainer.Summary run(Trainer trainer, TrainingOptions options, String command) throws IOException {
+    try {
+      trainer.resumePoint();
+    } catch (ChangedSettingsException e) {
+      throw InvalidOptionException.of("output", e.getMessage());
+    }
+    Compute.useThreads(options.getThreads());
+    Trainer.Summary summary = trainer.run();
+    System.err.printf("%s: step %d, %,.0f tokens/s, checkpoint %s%n", command, summary.finalStep(),
+        summary.tokensPerSecond(), summary.finalCheckpoint());
+    for (Map.Entry<String, Double> loss : summary.validationLoss().entrySet()) {
+      System.err.printf("%s: validation loss %-12s %.4f%n", command, loss.getKey(), loss.getValue());
+    }
+    return summary;
   }
 }
