@@ -98,7 +98,7 @@ public final class PrepareJob {
    * Buckets for about packBucketTokens each, from the input sizes (known before any work, so every
    * runner packs identically): ~4 bytes of text per token, compressed inputs taken as 4x their size.
    */
-  public static int packBuckets(List<String> files, long packBucketTokens) throws IOException {
+  private static int packBuckets(List<String> files, long packBucketTokens) throws IOException {
     long estimatedTokens = 0;
     for (String file : files) {
       long bytes = FileSystems.matchSingleFileSpec(file).sizeBytes();
