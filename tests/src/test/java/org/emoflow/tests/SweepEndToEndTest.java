@@ -47,7 +47,8 @@ import org.emoflow.model.train.Trainer;
 import org.emoflow.pipelines.Main;
 import org.emoflow.pipelines.cli.CommandLine;
 import org.emoflow.pipelines.cli.ExitCodes;
-import org.emoflow.pipelines.sweep.SweepCommand;
+import org.emoflow.pipelines.sweep.SweepJob;
+import org.emoflow.pipelines.sweep.SweepOptions;
 import org.emoflow.pipelines.sweep.SweepPlan;
 import org.emoflow.schemas.ExpertRouting;
 import org.emoflow.schemas.KeptExperts;
@@ -541,7 +542,7 @@ class SweepEndToEndTest {
     SweepPlan plan = SweepPlan.create(config, Files.readString(config), results.toString(), "broken", 1);
     // Damaged after the checks passed: the workers find out when they load it.
     flipOneByte(broken.resolve(Checkpoints.MODEL));
-    SweepCommand.execute(plan, CommandLine.parse(new String[] {"--config=" + config}, SweepCommand.Options.class));
+    SweepJob.execute(plan, CommandLine.parse(new String[] {"--config=" + config}, SweepOptions.class));
 
     List<SweepResult> rows = rows(results, "sweep", "broken");
     assertEquals(2 * 2, rows.size(), "2 checkpoints x (full + global)");
@@ -609,7 +610,7 @@ class SweepEndToEndTest {
     String emo = variant("emo").toString();
     Map<String, List<String>> refusals = new TreeMap<>();
     refusals.put("'methds'", List.of("methds: [global]"));
-    refusals.put("checkpoints[0] '" + work.resolve("nowhere") + "': no such directory",
+    refusals.put("checkpoints[0] '" + work.resolve("nowhere") + "': " + work.resolve("nowhere") + " is not a directory",
         List.of("checkpoints: [" + work.resolve("nowhere") + "]"));
     refusals.put("fails its checksum", List.of("checkpoints: [" + corrupt + "]"));
     refusals.put("K=9 does not fit checkpoint '" + emo + "'", List.of("keep_experts: [3, 9]"));

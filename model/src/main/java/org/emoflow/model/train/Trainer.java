@@ -72,6 +72,8 @@ public final class Trainer {
   }
 
   public static final String SUMMARY_FILE = "training.json";
+  /** Where a run keeps its checkpoints, under its output directory. */
+  public static final String CHECKPOINTS_DIRECTORY = "checkpoints";
 
   private final ModelConfig modelConfig;
   private final TrainConfig config;
@@ -108,7 +110,7 @@ public final class Trainer {
   public Summary run() throws IOException {
     Optional<Path> latest = resumePoint();
     Files.createDirectories(output);
-    Checkpoints checkpoints = new Checkpoints(output.resolve("checkpoints"));
+    Checkpoints checkpoints = new Checkpoints(output.resolve(CHECKPOINTS_DIRECTORY));
     String dataSha = Checksums.sha256(data.root().resolve("manifest.json"));
     try (NDManager root = Compute.newManager();
         LanguageModel model = new LanguageModel(modelConfig, root, config.seed())) {
@@ -176,7 +178,7 @@ public final class Trainer {
    */
   public Optional<Path> resumePoint() throws IOException {
     if (resumePoint == null) {
-      Optional<Path> latest = new Checkpoints(output.resolve("checkpoints")).latestValid(listener::log);
+      Optional<Path> latest = new Checkpoints(output.resolve(CHECKPOINTS_DIRECTORY)).latestValid(listener::log);
       if (latest.isPresent()) {
         requireSameSettings(latest.get());
       }

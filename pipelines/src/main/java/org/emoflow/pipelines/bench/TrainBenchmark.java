@@ -23,7 +23,8 @@ import org.emoflow.pipelines.cli.ExitCodes;
 import org.emoflow.pipelines.cli.InvalidOptionException;
 import org.emoflow.pipelines.prepare.PrepareJob;
 import org.emoflow.pipelines.tokenizer.TrainTokenizerJob;
-import org.emoflow.pipelines.train.TrainCommand;
+import org.emoflow.pipelines.train.TrainJob;
+import org.emoflow.pipelines.train.TrainOptions;
 import org.emoflow.schemas.TrainingStep;
 
 /**
@@ -42,9 +43,8 @@ public final class TrainBenchmark implements Command<TrainBenchmark.Options> {
   private static final double MATMUL_SECONDS = 3;
 
   private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
-  private static final TrainCommand TRAIN = new TrainCommand();
-  private static final CommandArgs<TrainCommand.Options> TRAIN_ARGS =
-      new CommandArgs<>("train", TrainCommand.Options.class, TRAIN::validate);
+  private static final CommandArgs<TrainOptions> TRAIN_ARGS =
+      new CommandArgs<>("train", TrainOptions.class, TrainJob::validate);
 
   public interface Options extends PipelineOptions {
     @Description("A prepared dataset to train on. A directory without one gets one, made from --input and"
@@ -236,9 +236,9 @@ public final class TrainBenchmark implements Command<TrainBenchmark.Options> {
       args.add("--experts=" + variant.experts());
     }
     log.println("bench-train: " + variant.label() + ": " + TRAIN_ARGS.line(args));
-    TrainCommand.Options trainOptions = TRAIN_ARGS.parse(args);
-    ModelConfig config = TrainCommand.setup(trainOptions).model();
-    TRAIN.run(trainOptions);
+    TrainOptions trainOptions = TRAIN_ARGS.parse(args);
+    ModelConfig config = TrainJob.setup(trainOptions).model();
+    TrainJob.run(trainOptions, "bench-train");
     List<TrainingStep> timed = new ArrayList<>();
     for (Path file : ParquetFiles.list(output.resolve("metrics").resolve("train"))) {
       for (TrainingStep step : ParquetFiles.<TrainingStep>readAll(file)) {

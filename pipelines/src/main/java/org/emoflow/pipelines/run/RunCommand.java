@@ -42,7 +42,8 @@ import org.emoflow.pipelines.cli.Runners;
 import org.emoflow.pipelines.prepare.PrepareJob;
 import org.emoflow.pipelines.prepare.PrepareOptions;
 import org.emoflow.pipelines.sample.SampleCorpus;
-import org.emoflow.pipelines.train.TrainCommand;
+import org.emoflow.pipelines.train.TrainJob;
+import org.emoflow.pipelines.train.TrainOptions;
 import org.emoflow.transforms.prepare.NothingToPackException;
 import org.emoflow.transforms.prepare.Prepare;
 import org.emoflow.transforms.prepare.PrepareProgress;
@@ -190,13 +191,13 @@ public final class RunCommand implements Command<RunCommand.Options> {
       Map<String, Object> options = RunConfig.trainingOptions(config, variant);
       List<String> args = new ArrayList<>(List.of("--data=-", "--output=-", "--router=" + variant.router()));
       options.forEach((key, value) -> args.add("--" + key + "=" + value));
-      TrainCommand.Options parsed;
+      TrainOptions parsed;
       try {
-        parsed = CommandLine.parse(args.toArray(String[]::new), TrainCommand.Options.class);
-        new TrainCommand().validate(parsed);
+        parsed = CommandLine.parse(args.toArray(String[]::new), TrainOptions.class);
+        TrainJob.validate(parsed);
         // Any vocabulary will do for checking the shape: the real one comes from the prepared data.
-        TrainCommand.modelConfig(parsed, 4096, seqLen);
-        TrainCommand.trainConfig(parsed);
+        TrainJob.modelConfig(parsed, 4096, seqLen);
+        TrainJob.trainConfig(parsed);
       } catch (InvalidOptionException e) {
         String key = e.property() == null ? null : keyPath(config, index, e.property());
         throw new InvalidOptionException(file + ": variant '" + variant.name() + "': "

@@ -23,7 +23,6 @@ import org.emoflow.model.io.ParquetFiles;
 import org.emoflow.model.nn.ForwardContext;
 import org.emoflow.model.nn.LanguageModel;
 import org.emoflow.pipelines.cli.CommandLine;
-import org.emoflow.pipelines.cli.YamlConfig;
 import org.emoflow.schemas.SweepResult;
 import org.emoflow.transforms.sweep.SweepCheckpoint;
 import org.emoflow.transforms.sweep.SweepOutput;
@@ -55,7 +54,7 @@ import org.emoflow.transforms.sweep.SweepTask;
  */
 public final class SweepBenchmark {
   /** The sweep's options plus the benchmark's own. */
-  public interface Options extends SweepCommand.Options {
+  public interface Options extends SweepOptions {
     @Description("Flink parallelism to compare with parallelism 1.")
     @Default.Integer(2)
     int getCompareParallelism();
@@ -140,7 +139,7 @@ public final class SweepBenchmark {
     JniUtils.setNumThreads(plan.settings().threads());
     double[] plain = plainForward(tasks, cells, plan.settings().batchSize(), 0);
     long started = System.nanoTime();
-    SweepCommand.execute(plan, options);
+    SweepJob.execute(plan, options);
     double wall = (System.nanoTime() - started) / 1e9;
     JniUtils.setNumThreads(plan.settings().threads());
     double[] after = plainForward(tasks, cells, plan.settings().batchSize(), 1);
@@ -175,9 +174,7 @@ public final class SweepBenchmark {
   }
 
   private static SweepPlan plan(Options options, String runId, int threads) throws IOException {
-    Path config = Path.of(options.getConfig());
-    return SweepPlan.create(config, YamlConfig.read(config), options.getResults(), runId,
-        options.getThreads() > 0 ? options.getThreads() : threads);
+    return SweepJob.plan(options, runId, options.getThreads() > 0 ? options.getThreads() : threads);
   }
 
   /**

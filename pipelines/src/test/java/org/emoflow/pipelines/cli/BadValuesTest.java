@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import org.emoflow.pipelines.Main;
 import org.emoflow.pipelines.prepare.PrepareOptions;
 import org.emoflow.pipelines.run.RunConfig;
-import org.emoflow.pipelines.train.TrainCommand;
+import org.emoflow.pipelines.train.TrainOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,13 +32,13 @@ class BadValuesTest {
     assertEquals("--seq-len: expected an integer, got 'abc'",
         refused(PrepareOptions.class, "--input=x", "--output=y", "--tokenizer=t", "--seqLen", "abc"));
     assertEquals("--lr: expected a number, got 'fast'",
-        refused(TrainCommand.Options.class, "--data=d", "--output=o", "--lr=fast"));
+        refused(TrainOptions.class, "--data=d", "--output=o", "--lr=fast"));
     assertEquals("--seed: expected an integer, got '1.5'",
-        refused(TrainCommand.Options.class, "--data=d", "--output=o", "--seed=1.5"));
+        refused(TrainOptions.class, "--data=d", "--output=o", "--seed=1.5"));
     assertEquals("--experts: expected an integer, got 'many'",
-        refused(TrainCommand.Options.class, "--data=d", "--output=o", "--experts=many"));
+        refused(TrainOptions.class, "--data=d", "--output=o", "--experts=many"));
     assertEquals("--intra-document-mask: expected true or false, got 'maybe'",
-        refused(TrainCommand.Options.class, "--data=d", "--output=o", "--intra-document-mask=maybe"));
+        refused(TrainOptions.class, "--data=d", "--output=o", "--intra-document-mask=maybe"));
   }
 
   private Path yaml(String... lines) throws IOException {

@@ -25,8 +25,8 @@ class TrainCommandTest {
   Path dir;
 
   private static ModelConfig modelConfig(String... args) {
-    TrainCommand.Options options = CommandLine.parse(args, TrainCommand.Options.class);
-    return TrainCommand.modelConfig(options, 500, 32);
+    TrainOptions options = CommandLine.parse(args, TrainOptions.class);
+    return TrainJob.modelConfig(options, 500, 32);
   }
 
   @Test

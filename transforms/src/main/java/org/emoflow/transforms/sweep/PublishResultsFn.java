@@ -1,9 +1,5 @@
 package org.emoflow.transforms.sweep;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
@@ -22,7 +18,10 @@ import org.emoflow.model.io.ParquetFiles;
 import org.emoflow.schemas.ExpertRouting;
 import org.emoflow.schemas.KeptExperts;
 import org.emoflow.schemas.Specialisation;
+import org.emoflow.schemas.SweepManifest;
+import org.emoflow.schemas.SweepManifestTable;
 import org.emoflow.schemas.SweepResult;
+import org.emoflow.transforms.io.AvroJson;
 
 /**
  * Once every table is written: moves each staged table onto its partition (a re-run of the same run id
@@ -62,27 +61,27 @@ final class PublishResultsFn extends DoFn<String, String> {
       return;
     }
     Path results = Path.of(output.resultsDir());
-    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    ObjectNode manifest = (ObjectNode) json.readTree(output.manifestJson());
-    manifest.put("created_at", Instant.now().toString());
-    manifest.put("cells", context.sideInput(cells));
-    manifest.put("failed_cells", context.sideInput(failedCells));
-    ArrayNode errors = manifest.putArray("analysis_errors");
-    context.sideInput(analysisErrors).stream().sorted().forEach(errors::add);
-    publishTables(output, runId, manifest.putObject("tables"));
+    SweepManifest manifest = SweepManifest.newBuilder(output.manifest())
+        .setCreatedAt(Instant.now().toString())
+        .setCells(context.sideInput(cells))
+        .setFailedCells(context.sideInput(failedCells))
+        .setAnalysisErrors(context.sideInput(analysisErrors).stream().sorted().toList())
+        .setTables(publishTables(output, runId))
+        .build();
     AtomicFiles.writeString(SweepOutput.partition(results, SweepOutput.MANIFEST, runId).resolve("manifest.json"),
-        json.writeValueAsString(manifest) + "\n");
+        AvroJson.pretty(manifest));
     deleteStaging();
     context.output(runId);
   }
 
   /**
-   * Moves each staged table onto its partition and lists it in {@code tables}. A task restarted after moving
+   * Moves each staged table onto its partition; returns each table's partition and files, for the manifest. A task restarted after moving
    * some tables (Flink may re-run it alone) finds them gone from staging: a marker, written just before each
    * move, tells such a table from one that had no files, so the retry keeps it instead of publishing it empty.
    */
-  static void publishTables(SweepOutput output, String runId, ObjectNode tables) throws IOException {
+  static Map<String, SweepManifestTable> publishTables(SweepOutput output, String runId) throws IOException {
     Path results = Path.of(output.resultsDir());
+    Map<String, SweepManifestTable> tables = new LinkedHashMap<>();
     for (Map.Entry<String, Schema> table : TABLES.entrySet()) {
       Path partition = SweepOutput.partition(results, table.getKey(), runId);
       Path moved = Path.of(output.stagingDir()).resolve(".published-" + table.getKey());
@@ -92,9 +91,10 @@ final class PublishResultsFn extends DoFn<String, String> {
         Files.write(moved, new byte[0]);
         AtomicFiles.move(staged, partition);
       }
-      ArrayNode files = tables.putObject(table.getKey()).put("path", results.relativize(partition).toString()).putArray("files");
-      ParquetFiles.list(partition).forEach(file -> files.add(file.getFileName().toString()));
+      List<String> files = ParquetFiles.list(partition).stream().map(file -> file.getFileName().toString()).toList();
+      tables.put(table.getKey(), new SweepManifestTable(results.relativize(partition).toString(), files));
     }
+    return tables;
   }
 
   /** A staged table without FileIO's leftover temporary directories, with one (empty) file at least. */
