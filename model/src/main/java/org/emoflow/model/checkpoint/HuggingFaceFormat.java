@@ -280,15 +280,17 @@ public final class HuggingFaceFormat {
     int routed = Math.max(experts - 1, 1);
     ModelConfig config;
     try {
+      ModelConfig.Builder shape = ModelConfig.builder().vocabSize(vocab).dModel(d).layers(layers).heads(heads)
+          .experts(experts).topK(topK).expertHidden(expertHidden).router(router).ropeTheta(theta).normEps(eps);
       if (saved != null) {
-        config = new ModelConfig(vocab, d, layers, heads, experts, topK, expertHidden,
-            maxPositions > 0 ? maxPositions : saved.seqLen(), router, Math.min(saved.poolMin(), routed),
-            Math.min(saved.poolMax(), routed), Math.min(saved.evalPool(), routed), saved.lbWeight(),
-            saved.zLossWeight(), theta, saved.intraDocumentMask(), eps, saved.initStd());
+        config = shape.seqLen(maxPositions > 0 ? maxPositions : saved.seqLen())
+            .pool(Math.min(saved.poolMin(), routed), Math.min(saved.poolMax(), routed))
+            .evalPool(Math.min(saved.evalPool(), routed)).lbWeight(saved.lbWeight()).zLossWeight(saved.zLossWeight())
+            .intraDocumentMask(saved.intraDocumentMask()).initStd(saved.initStd()).build();
       } else {
-        config = new ModelConfig(vocab, d, layers, heads, experts, topK, expertHidden,
-            maxPositions > 0 ? maxPositions : DEFAULT_SEQ_LEN, router, Math.min(topK + 1, routed), routed, 0,
-            DEFAULT_LB_WEIGHT, DEFAULT_Z_LOSS_WEIGHT, theta, true, eps, json.path("initializer_range").asDouble(0.02));
+        config = shape.seqLen(maxPositions > 0 ? maxPositions : DEFAULT_SEQ_LEN).pool(Math.min(topK + 1, routed), routed)
+            .evalPool(0).lbWeight(DEFAULT_LB_WEIGHT).zLossWeight(DEFAULT_Z_LOSS_WEIGHT).intraDocumentMask(true)
+            .initStd(json.path("initializer_range").asDouble(0.02)).build();
       }
     } catch (IllegalArgumentException e) {
       throw new CorruptCheckpointException(file + ": " + e.getMessage());

@@ -336,8 +336,9 @@ public final class LoadBenchmark implements Command<LoadBenchmark.Options> {
     int layers = 1;
     ModelConfig config;
     while (true) {
-      config = new ModelConfig(8192, d, layers, 8, 64, 4, 512, 256, RouterKind.EMO, 5, 63, 0, 0.1, 1e-3, 500_000,
-          true, 1e-6, 0.02);
+      config = ModelConfig.builder().vocabSize(8192).dModel(d).layers(layers).heads(8).experts(64).topK(4)
+          .expertHidden(512).seqLen(256).router(RouterKind.EMO).pool(5, 63).evalPool(0).lbWeight(0.1)
+          .zLossWeight(1e-3).ropeTheta(500_000).intraDocumentMask(true).normEps(1e-6).initStd(0.02).build();
       if (config.parameterCount() * 4.0 >= gigabytes * 1e9) {
         break;
       }

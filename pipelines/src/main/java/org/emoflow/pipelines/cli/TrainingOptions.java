@@ -118,10 +118,12 @@ public interface TrainingOptions extends PipelineOptions {
       int micro = options.getMicroBatchSize() == 0 ? options.getBatchSize() : options.getMicroBatchSize();
       int warmup = options.getWarmup() < 0 ? Math.max(1, options.getSteps() / 10) : options.getWarmup();
       double lr = options.getLr() == null ? defaultLr : options.getLr();
-      return new TrainConfig(options.getSteps(), options.getBatchSize(), micro, lr, warmup,
-          options.getMinLrRatio(), options.getWeightDecay(), 0.9, 0.95, 1e-8, options.getClipNorm(),
-          options.getSeed(), options.getEvalInterval(), options.getEvalSequences(), options.getCheckpointInterval(),
-          options.getKeepCheckpoints(), 1024, options.getLogInterval());
+      return TrainConfig.builder(options.getSteps(), options.getSeed()).batchSize(options.getBatchSize())
+          .microBatchSize(micro).learningRate(lr).warmupSteps(warmup).minLrRatio(options.getMinLrRatio())
+          .weightDecay(options.getWeightDecay()).clipNorm(options.getClipNorm())
+          .evalInterval(options.getEvalInterval()).evalSequences(options.getEvalSequences())
+          .checkpointInterval(options.getCheckpointInterval()).keepCheckpoints(options.getKeepCheckpoints())
+          .logInterval(options.getLogInterval()).build();
     } catch (IllegalArgumentException e) {
       throw new InvalidOptionException("invalid training settings: " + e.getMessage());
     }

@@ -49,9 +49,10 @@ final class CellFinetune {
           new ExpertRestriction(kept), null, null);
       PrunedExport.write(Path.of(cell.checkpoint().directory()), selection, pruned);
       int steps = cell.finetuneSteps();
-      TrainConfig train = new TrainConfig(steps, settings.finetuneBatch(), settings.finetuneBatch(),
-          settings.finetuneLr(), Math.max(1, steps / 10), 0.1, 0.1, 0.9, 0.95, 1e-8, 1.0, cell.seed(), 0, 0, steps, 1,
-          1024, steps);
+      // As ./emoflow finetune trains, without validation, keeping only the final checkpoint.
+      TrainConfig train = TrainConfig.builder(steps, cell.seed()).batchSize(settings.finetuneBatch())
+          .microBatchSize(settings.finetuneBatch()).learningRate(settings.finetuneLr()).evalInterval(0)
+          .evalSequences(0).checkpointInterval(steps).keepCheckpoints(1).logInterval(steps).build();
       Trainer trainer = new Trainer(Checkpoints.readConfig(pruned), train, TaskData.dataset(cell.checkpoint()),
           scratch.resolve("finetune"), line -> { }).startingFrom(pruned).onDomains(domains);
       Trainer.Summary summary;
