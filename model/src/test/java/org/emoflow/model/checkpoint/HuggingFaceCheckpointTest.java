@@ -36,7 +36,6 @@ import org.emoflow.model.nn.Parameters;
 import org.emoflow.model.select.ExpertSelector;
 import org.emoflow.model.select.PrunedExport;
 import org.emoflow.model.select.Selection;
-import org.emoflow.model.select.SelectionMethod;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;

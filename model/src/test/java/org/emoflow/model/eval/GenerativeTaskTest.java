@@ -16,7 +16,6 @@ import org.emoflow.model.Compute;
 import org.emoflow.model.ModelConfig;
 import org.emoflow.model.RouterKind;
 import org.emoflow.model.TestBatches;
-import org.emoflow.model.TestModels;
 import org.emoflow.model.data.PackedBatch;
 import org.emoflow.model.generate.Decoder;
 import org.emoflow.model.generate.RecomputingDecoder;

@@ -25,7 +25,6 @@ import org.emoflow.model.nn.PoolSizes;
 import org.emoflow.model.select.ExpertSelector;
 import org.emoflow.model.select.PrunedExport;
 import org.emoflow.model.select.Selection;
-import org.emoflow.model.select.SelectionMethod;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

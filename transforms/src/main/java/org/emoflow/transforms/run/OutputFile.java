@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.emoflow.model.checkpoint.Checkpoints;
 import org.emoflow.model.io.Checksums;
 
 /** A file a stage produced, as the run manifest records it. */
