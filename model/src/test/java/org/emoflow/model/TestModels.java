@@ -1,7 +1,12 @@
 package org.emoflow.model;
 
 import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
+import org.emoflow.model.checkpoint.Checkpoints;
 import org.emoflow.model.data.PackedBatch;
 import org.emoflow.model.nn.BatchTensors;
 import org.emoflow.model.nn.ForwardContext;
@@ -28,6 +33,14 @@ public final class TestModels {
     try (NDManager manager = model.manager().newSubManager()) {
       return model.logits(model.hidden(context(model, batch, manager, pools))).toFloatArray();
     }
+  }
+
+  /** The model written as an emoflow checkpoint directory (weights, config, checksums), as training writes one. */
+  public static Path saveCheckpoint(LanguageModel model, Path directory) throws IOException {
+    Files.createDirectories(directory);
+    Checkpoints.writeModel(directory, model, Map.of());
+    Checkpoints.writeChecksums(directory);
+    return directory;
   }
 
   /** Rows [first, first + count) of a row-major matrix of the given width. */

@@ -2,13 +2,12 @@ package org.emoflow.model.select;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import org.emoflow.model.ModelConfig;
+import org.emoflow.model.io.Checksums;
 import org.emoflow.model.nn.ExpertRestriction;
 
 /**
@@ -84,14 +83,9 @@ public record Composition(List<Selection> members, int[][] union, Selection comp
 
   /** The members' calibration sets together: their fingerprints' hashes hashed in order, rows and tokens summed. */
   private static CalibrationFingerprint combined(List<CalibrationFingerprint> parts) {
-    try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      parts.forEach(part -> digest.update(part.sha256().getBytes(StandardCharsets.US_ASCII)));
-      return new CalibrationFingerprint(HexFormat.of().formatHex(digest.digest()),
-          parts.stream().mapToInt(CalibrationFingerprint::rows).sum(),
-          parts.stream().mapToLong(CalibrationFingerprint::scoredTokens).sum());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    MessageDigest digest = Checksums.newSha256();
+    parts.forEach(part -> digest.update(part.sha256().getBytes(StandardCharsets.US_ASCII)));
+    return new CalibrationFingerprint(Checksums.hex(digest), parts.stream().mapToInt(CalibrationFingerprint::rows).sum(),
+        parts.stream().mapToLong(CalibrationFingerprint::scoredTokens).sum());
   }
 }

@@ -362,11 +362,7 @@ class HuggingFaceCheckpointTest {
   }
 
   private Path save(LanguageModel model, String name) throws IOException {
-    Path dir = directory.resolve(name);
-    Files.createDirectories(dir);
-    Checkpoints.writeModel(dir, model, Map.of());
-    Checkpoints.writeChecksums(dir);
-    return dir;
+    return TestModels.saveCheckpoint(model, directory.resolve(name));
   }
 
   /** The hand-made checkpoint in the reference's layout, as a config.json and one safetensors file. */

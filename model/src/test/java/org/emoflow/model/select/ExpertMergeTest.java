@@ -10,11 +10,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import org.emoflow.model.Compute;
 import org.emoflow.model.RouterKind;
 import org.emoflow.model.TestBatches;
@@ -55,7 +53,7 @@ class ExpertMergeTest {
   @Test
   void mergingWritesTheFineTunedKeptExpertsAndLeavesTheOthersBitIdentical() throws IOException {
     LanguageModel model = new LanguageModel(TestModels.tiny(RouterKind.EMO, SEQ_LEN), manager, 5);
-    Path full = save(model, directory.resolve("full"));
+    Path full = TestModels.saveCheckpoint(model, directory.resolve("full"));
     Selection selection = new ExpertSelector(model, CALIBRATION_A, 1).select(SelectionMethod.GLOBAL, 4, 0);
     Path pruned = directory.resolve("pruned");
     PrunedExport.write(full, selection, pruned);
@@ -111,7 +109,7 @@ class ExpertMergeTest {
   @Test
   void aComposedExportKeepsTheUnionPaddedAndRecordsItsMembers() throws IOException {
     LanguageModel model = new LanguageModel(TestModels.tiny(RouterKind.STANDARD, SEQ_LEN), manager, 6);
-    Path full = save(model, directory.resolve("full"));
+    Path full = TestModels.saveCheckpoint(model, directory.resolve("full"));
     List<ExpertSelector> selectors =
         List.of(new ExpertSelector(model, CALIBRATION_A, 1), new ExpertSelector(model, CALIBRATION_B, 1));
     Composition composition = Composition.of(model.config(), selectors, SelectionMethod.FREQUENCY, 3, 0);
@@ -141,13 +139,6 @@ class ExpertMergeTest {
     }
   }
 
-  private Path save(LanguageModel model, Path target) throws IOException {
-    Files.createDirectories(target);
-    Checkpoints.writeModel(target, model, Map.of());
-    Checkpoints.writeChecksums(target);
-    return target;
-  }
-
   /** Stands in for a fine-tune: every weight of the pruned model moved by an amount of its own. */
   private Path perturbed(Path pruned, Path target) throws IOException {
     try (LanguageModel model = Checkpoints.loadModel(pruned, manager)) {
@@ -156,7 +147,7 @@ class ExpertMergeTest {
         p.array().addi(shift);
         shift += 0.001f;
       }
-      return save(model, target);
+      return TestModels.saveCheckpoint(model, target);
     }
   }
 }

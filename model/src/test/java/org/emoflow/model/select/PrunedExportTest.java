@@ -158,11 +158,7 @@ class PrunedExportTest {
   }
 
   private Path save(LanguageModel model) throws IOException {
-    Path source = directory.resolve("source");
-    Files.createDirectories(source);
-    Checkpoints.writeModel(source, model, Map.of());
-    Checkpoints.writeChecksums(source);
-    return source;
+    return TestModels.saveCheckpoint(model, directory.resolve("source"));
   }
 
   private static float[] weights(LanguageModel model, String name) {

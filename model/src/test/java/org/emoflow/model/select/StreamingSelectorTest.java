@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.emoflow.model.Compute;
 import org.emoflow.model.ModelConfig;
 import org.emoflow.model.RouterKind;
@@ -160,10 +159,7 @@ class StreamingSelectorTest {
   }
 
   private Path save(LanguageModel model, String name) throws IOException {
-    Path target = directory.resolve(name);
-    Files.createDirectories(target);
-    Checkpoints.writeModel(target, model, Map.of());
-    Checkpoints.writeChecksums(target);
+    Path target = TestModels.saveCheckpoint(model, directory.resolve(name));
     model.close();
     return target;
   }

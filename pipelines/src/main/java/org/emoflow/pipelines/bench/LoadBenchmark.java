@@ -28,6 +28,7 @@ import org.emoflow.model.checkpoint.TensorFiles;
 import org.emoflow.model.data.PackedBatch;
 import org.emoflow.model.data.PackedSequence;
 import org.emoflow.model.eval.Evaluator;
+import org.emoflow.model.io.AtomicFiles;
 import org.emoflow.model.io.Checksums;
 import org.emoflow.model.nn.ExpertRestriction;
 import org.emoflow.model.nn.LanguageModel;
@@ -287,11 +288,7 @@ public final class LoadBenchmark implements Command<LoadBenchmark.Options> {
       String digest = Checksums.sha256(pruned.resolve(Checkpoints.CHECKSUMS));
       System.out.printf("%s %d %.2f %s%n", RESULT, peakRssKb(), seconds, digest);
     } finally {
-      try (var files = Files.walk(work)) {
-        for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.delete(file);
-        }
-      }
+      AtomicFiles.deleteRecursively(work);
     }
   }
 

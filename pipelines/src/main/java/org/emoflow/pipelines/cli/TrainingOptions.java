@@ -5,6 +5,8 @@ import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import org.emoflow.model.Compute;
 import org.emoflow.model.train.ChangedSettingsException;
@@ -112,6 +114,17 @@ public interface TrainingOptions extends PipelineOptions {
 
   void setThreads(int value);
 
+  /** Checks what every training run's options must be, before any input is read. */
+  static void validate(TrainingOptions options) {
+    if (options.getThreads() < 0) {
+      throw InvalidOptionException.of("threads", "must not be negative");
+    }
+    Path output = Path.of(options.getOutput());
+    if (Files.exists(output) && !Files.isDirectory(output)) {
+      throw InvalidOptionException.of("output", output + " exists and is not a directory");
+    }
+  }
+
   /** The run's training settings; {@code defaultLr} where --lr is not given. */
   static TrainConfig trainConfig(TrainingOptions options, double defaultLr) {
     try {
@@ -134,11 +147,7 @@ public interface TrainingOptions extends PipelineOptions {
    * the output (as --output) before any work, then trains and prints where it ended.
    */
   static Trainer.Summary run(Trainer trainer, TrainingOptions options, String command) throws IOException {
-    try {
-      trainer.resumePoint();
-    } catch (ChangedSettingsException e) {
-      throw InvalidOptionException.of("output", e.getMessage());
-    }
+    requireResumable(trainer);
     Compute.useThreads(options.getThreads());
     Trainer.Summary summary = trainer.run();
     System.err.printf("%s: step %d, %,.0f tokens/s, checkpoint %s%n", command, summary.finalStep(),
@@ -147,5 +156,14 @@ public interface TrainingOptions extends PipelineOptions {
       System.err.printf("%s: validation loss %-12s %.4f%n", command, loss.getKey(), loss.getValue());
     }
     return summary;
+  }
+
+  /** Refuses, as --output, an earlier run in the output that was trained with other settings. */
+  static void requireResumable(Trainer trainer) throws IOException {
+    try {
+      trainer.resumePoint();
+    } catch (ChangedSettingsException e) {
+      throw InvalidOptionException.of("output", e.getMessage());
+    }
   }
 }

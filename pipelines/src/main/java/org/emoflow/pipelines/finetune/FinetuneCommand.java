@@ -14,7 +14,6 @@ import org.emoflow.model.data.InvalidDatasetException;
 import org.emoflow.model.data.PreparedDataset;
 import org.emoflow.model.select.PrunedExport;
 import org.emoflow.model.select.PruningMetadata;
-import org.emoflow.model.train.ChangedSettingsException;
 import org.emoflow.model.train.TrainConfig;
 import org.emoflow.model.train.Trainer;
 import org.emoflow.pipelines.cli.CheckpointArgument;
@@ -71,13 +70,7 @@ public final class FinetuneCommand implements Command<FinetuneCommand.Options> {
   @Override
   public void validate(Options options) {
     tasks(options);
-    if (options.getThreads() < 0) {
-      throw InvalidOptionException.of("threads", "must not be negative");
-    }
-    Path output = Path.of(options.getOutput());
-    if (Files.exists(output) && !Files.isDirectory(output)) {
-      throw InvalidOptionException.of("output", output + " exists and is not a directory");
-    }
+    TrainingOptions.validate(options);
     TrainingOptions.trainConfig(options, DEFAULT_LR);
   }
 
@@ -120,11 +113,7 @@ public final class FinetuneCommand implements Command<FinetuneCommand.Options> {
     }
     Trainer trainer = new Trainer(config, train, data, output, System.err::println)
         .startingFrom(checkpoint).onDomains(tasks);
-    try {
-      trainer.resumePoint();
-    } catch (ChangedSettingsException e) {
-      throw InvalidOptionException.of("output", e.getMessage());
-    }
+    TrainingOptions.requireResumable(trainer);
     record.write(output);
     TrainingOptions.run(trainer, options, name());
     return ExitCodes.OK;

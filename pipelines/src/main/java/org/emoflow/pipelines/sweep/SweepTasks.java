@@ -166,24 +166,27 @@ final class SweepTasks {
     ModelConfig model = checkpoints.model(checkpoint);
     List<String> files = calibrated && !task.calibrationFile().equals(task.file())
         ? List.of(task.file(), task.calibrationFile()) : List.of(task.file());
-    for (String path : files) {
-      int limit = path.equals(task.file()) ? maxExamples : 0;
-      try (TextTokenizer tokenizer = checkpoints.data(checkpoint).openTokenizer()) {
-        if (task.isGenerative()) {
-          List<GenerativeTask.Example> examples = GenerativeTask.read(Path.of(path), limit);
-          requireExamples(key, path, examples);
-          GenerativeTask.tokenize(examples, tokenizer, model.seqLen(), task.maxNewTokens());
-        } else {
-          List<MultipleChoice.Example> examples = MultipleChoice.read(Path.of(path), limit);
-          requireExamples(key, path, examples);
-          MultipleChoice.tokenize(examples, tokenizer, model.seqLen());
+    try (TextTokenizer tokenizer = checkpoints.data(checkpoint).openTokenizer()) {
+      for (String path : files) {
+        int limit = path.equals(task.file()) ? maxExamples : 0;
+        try {
+          if (task.isGenerative()) {
+            List<GenerativeTask.Example> examples = GenerativeTask.read(Path.of(path), limit);
+            requireExamples(key, path, examples);
+            GenerativeTask.tokenize(examples, tokenizer, model.seqLen(), task.maxNewTokens());
+          } else {
+            List<MultipleChoice.Example> examples = MultipleChoice.read(Path.of(path), limit);
+            requireExamples(key, path, examples);
+            MultipleChoice.tokenize(examples, tokenizer, model.seqLen());
+          }
+        } catch (InvalidTaskException e) {
+          throw config.refuse(key, e.getMessage());
+        } catch (IOException e) {
+          throw config.refuse(key, "cannot read " + path + " (" + e + ")");
+        } catch (IllegalArgumentException e) {
+          throw config.refuse(key, path + " in the tokens of checkpoint '" + checkpoint.name() + "': "
+              + e.getMessage());
         }
-      } catch (InvalidTaskException e) {
-        throw config.refuse(key, e.getMessage());
-      } catch (IOException e) {
-        throw config.refuse(key, "cannot read " + path + " (" + e + ")");
-      } catch (IllegalArgumentException e) {
-        throw config.refuse(key, path + " in the tokens of checkpoint '" + checkpoint.name() + "': " + e.getMessage());
       }
     }
   }

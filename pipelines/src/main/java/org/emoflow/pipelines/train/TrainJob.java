@@ -1,7 +1,6 @@
 package org.emoflow.pipelines.train;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.emoflow.model.ModelConfig;
 import org.emoflow.model.RouterKind;
@@ -36,13 +35,7 @@ public final class TrainJob {
     } catch (IllegalArgumentException e) {
       throw InvalidOptionException.of("router", e.getMessage());
     }
-    if (options.getThreads() < 0) {
-      throw InvalidOptionException.of("threads", "must not be negative");
-    }
-    Path output = Path.of(options.getOutput());
-    if (Files.exists(output) && !Files.isDirectory(output)) {
-      throw InvalidOptionException.of("output", output + " exists and is not a directory");
-    }
+    TrainingOptions.validate(options);
   }
 
   /** Opens the data, checks the settings against it, trains (resuming from --output) and prints the outcome. */

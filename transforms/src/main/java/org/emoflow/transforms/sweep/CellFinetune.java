@@ -4,11 +4,10 @@ import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 import org.emoflow.model.Compute;
 import org.emoflow.model.checkpoint.Checkpoints;
+import org.emoflow.model.io.AtomicFiles;
 import org.emoflow.model.nn.ExpertRestriction;
 import org.emoflow.model.nn.LanguageModel;
 import org.emoflow.model.select.PrunedExport;
@@ -67,15 +66,7 @@ final class CellFinetune {
         throw e;
       }
     } finally {
-      deleteTree(scratch);
-    }
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    try (Stream<Path> files = Files.walk(root)) {
-      for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(file);
-      }
+      AtomicFiles.deleteRecursively(scratch);
     }
   }
 }
